@@ -1,0 +1,175 @@
+"""Reasons and weaknesses in Japanese, for a coordinator reading a suggestion at a glance.
+
+Built from the same component values as the score (never recomputed differently), plus the
+shared terms for the text reasons. Reasons come strongest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .features import FIELD_LABELS, FORM_LABELS, WEAK_FORMS, AreaHierarchy, Need, Offer
+from .text import CONCEPT_PREFIX, TOPIC_PREFIX, PostText, commercial_cues, display_term
+
+MAX_KEYWORDS = 5
+MAX_SYNONYMS = 3
+SEP = "・"
+
+
+def _join(items: list[str]) -> str:
+    return SEP.join(items)
+
+
+def _areas_label(hierarchy: AreaHierarchy, tags: frozenset[str]) -> str:
+    return _join(sorted(hierarchy.name(t) for t in tags)) if tags else "記載なし"
+
+
+def _forms_label(codes: frozenset[str]) -> str:
+    return _join([FORM_LABELS.get(c, c) for c in FORM_LABELS if c in codes]) or "記載なし"
+
+
+def text_reasons(
+    need_text: PostText, offer_text: PostText, idf: Callable[[str], float]
+) -> tuple[list[str], list[str]]:
+    need_terms = need_text.term_dict()
+    offer_terms = offer_text.term_dict()
+    need_surf = need_text.surface_dict()
+    offer_surf = offer_text.surface_dict()
+    reasons: list[str] = []
+    weaknesses: list[str] = []
+    if not need_terms or not offer_terms:
+        which = "テーマ" if not need_terms else "提案"
+        if not need_terms and not offer_terms:
+            which = "テーマと提案"
+        weaknesses.append(f"{which}の文面から手がかりとなる語を読み取れない")
+        return reasons, weaknesses
+    shared = sorted(
+        set(need_terms) & set(offer_terms),
+        key=lambda t: (-idf(t) * min(need_terms[t], offer_terms[t]), t),
+    )
+    keywords: list[str] = []
+    synonyms: list[str] = []
+    topics: list[str] = []
+    for term in shared:
+        if term.startswith(TOPIC_PREFIX):
+            topics.append(display_term(term))
+            continue
+        a = need_surf.get(term, term)
+        b = offer_surf.get(term, term)
+        if term.startswith(CONCEPT_PREFIX) and a != b:
+            synonyms.append(f"{a} ≈ {b}")
+        else:
+            keywords.append(a)
+    keywords = list(dict.fromkeys(keywords))
+    if keywords:
+        reasons.append("共通するキーワード: " + _join(keywords[:MAX_KEYWORDS]))
+    if synonyms:
+        reasons.append("類義語: " + "、".join(synonyms[:MAX_SYNONYMS]))
+    if topics and not keywords and not synonyms:
+        reasons.append("関連する話題: " + _join(topics[:3]))
+    elif topics:
+        reasons.append("同じ話題: " + _join(topics[:3]))
+    if not keywords and not synonyms and not topics:
+        weaknesses.append("内容の共通点が見つからない")
+    return reasons, weaknesses
+
+
+def explain(
+    need: Need,
+    offer: Offer,
+    values: Mapping[str, float],
+    *,
+    hierarchy: AreaHierarchy,
+    need_text: PostText,
+    offer_text: PostText,
+    idf: Callable[[str], float],
+    fairness_on: bool,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    reasons, weaknesses = text_reasons(need_text, offer_text, idf)
+
+    need_cov, offer_cov = values["_need_cov"], values["_offer_cov"]
+    if values["reciprocity"] >= 0.5:
+        reasons.append(
+            f"双方向に合う: テーマの内容の{need_cov:.0%}、提案の内容の{offer_cov:.0%}が重なる"
+        )
+    elif max(need_cov, offer_cov) > 0 and min(need_cov, offer_cov) < 0.35 * max(
+        need_cov, offer_cov
+    ):
+        if need_cov < offer_cov:
+            weaknesses.append("一方向の一致: テーマの求める内容の多くが提案に見当たらない")
+        else:
+            weaknesses.append("一方向の一致: 提案の内容の多くはテーマと重ならない")
+
+    shared_fields = [
+        FIELD_LABELS.get(f, f) for f in FIELD_LABELS if f in need.fields & offer.fields
+    ]
+    if shared_fields:
+        reasons.append("分野が一致: " + _join(shared_fields))
+    elif need.fields and offer.fields:
+        weaknesses.append("分野タグの重なりなし（分野は目安）")
+    elif not need.fields or not offer.fields:
+        weaknesses.append("分野の記載なし")
+
+    need_tags = hierarchy.canonical(need.areas)
+    offer_tags = hierarchy.canonical(offer.areas)
+    area = values["area"]
+    if not need_tags or not offer_tags:
+        weaknesses.append("活動地域の記載なし")
+    elif area >= 0.999:
+        if offer_tags == need_tags:
+            reasons.append(f"活動地域: {_areas_label(hierarchy, offer_tags)}（テーマと同じ）")
+        else:
+            reasons.append(f"活動地域: {_areas_label(hierarchy, offer_tags)}（テーマの地域を含む）")
+    elif area > 0:
+        weaknesses.append(
+            f"活動地域が一部のみ: 提案は{_areas_label(hierarchy, offer_tags)}、"
+            f"テーマは{_areas_label(hierarchy, need_tags)}"
+        )
+    else:
+        weaknesses.append(
+            f"活動地域が異なる: テーマは{_areas_label(hierarchy, need_tags)}、"
+            f"提案は{_areas_label(hierarchy, offer_tags)}"
+        )
+
+    shared_forms = need.forms & offer.forms
+    form = values["form"]
+    if not need.forms or not offer.forms:
+        weaknesses.append("協働形態の記載なし")
+    elif form >= 0.999:
+        reasons.append("協働形態が合う: " + _forms_label(shared_forms))
+    elif form > 0:
+        weaknesses.append(
+            f"協働形態は{_forms_label(shared_forms & WEAK_FORMS)}のみ一致"
+            f"（テーマは{_forms_label(need.forms)}）"
+        )
+    else:
+        weaknesses.append(
+            f"協働形態が合わない: テーマは{_forms_label(need.forms)}、"
+            f"提案は{_forms_label(offer.forms)}"
+        )
+
+    period = values["period"]
+    if period >= 0.999:
+        reasons.append("期間: テーマの期間中ずっと対応できる")
+    elif period <= 0:
+        weaknesses.append("期間が重ならない")
+    elif period < 0.5:
+        weaknesses.append(f"期間の重なりが短い（テーマ期間の{period:.0%}）")
+    else:
+        weaknesses.append(f"期間が一部重ならない（テーマ期間の{period:.0%}に対応）")
+
+    if values["capacity"] <= 0:
+        weaknesses.append(
+            f"受け入れ枠が埋まっている（{offer.active_matches}/{offer.capacity}件が進行中）"
+        )
+    elif offer.active_matches > 0:
+        left = offer.capacity - offer.active_matches
+        weaknesses.append(f"受け入れ枠の残りは{left}件（{offer.capacity}件中）")
+
+    cues = commercial_cues(offer_text)
+    if values["commercial"] < 1:
+        weaknesses.append("商品・サービスの売り込みの色が濃い: " + _join(list(cues)[:4]))
+
+    if fairness_on and values["fairness"] > 0:
+        weaknesses.append("提案の偏りを抑える調整: この団体への提案・協働がすでに多い")
+    return tuple(reasons), tuple(weaknesses)

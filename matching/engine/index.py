@@ -1,0 +1,587 @@
+"""Indexes and ranking: top-k offers for a need, top-k needs for an offer, batches of needs.
+
+Build once (``OfferIndex.build(offers, hierarchy)``), query many times. The index holds
+
+* an inverted index of the text terms (a SciPy CSC matrix: one column per term = its posting
+  list of (post, weight) pairs; terms include synonym concepts ``≈…`` and topics ``#…``),
+* NumPy arrays of the structured features: field and form bit masks, an id per distinct
+  canonical area set, period bounds as day ordinals, capacity, active matches, organization,
+  open/expiry state.
+
+Ranking one query post (complexity, with P = Σ posting-list lengths of the query's terms,
+C ≤ P the candidates found there, n the posts in the index, k the list length):
+
+1. Candidate generation: gather the posting lists of the query's terms — O(P) — giving the
+   text statistics (dot product, shared weight on each side) for every candidate.
+2. Score candidates: vectorised NumPy over C rows; area and form fit come from tables
+   computed once per *distinct* area/form set (few), so O(C) with a small constant.
+3. Only if fewer than k candidates score above the best score a post without any shared
+   term could reach (the structural components alone), the remaining open posts are scored
+   too (O(n), vectorised) — exact top-k, never an approximation.
+4. Select: O(C + k log k) with ``argpartition``; ties broken by id. Explanations (reasons in
+   Japanese) are built for the k selected pairs only.
+
+So one query costs O(P + C) array work plus O(k) Python, independent of the number of
+queries; a batch of m needs costs m times that (``rank_needs_chunk``), never m × n Python.
+Build: O(total terms) after text analysis; analysis (Sudachi) dominates and can be skipped
+by passing pre-analysed ``PostText`` in the feature records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+import numpy as np
+from scipy import sparse
+
+from .explain import explain
+from .features import FIELD_LABELS, AreaHierarchy, Need, Offer
+from .scoring import (
+    COMPONENT_LABELS,
+    COMPONENTS,
+    DEFAULT_PROFILE,
+    ENGINE_VERSION,
+    NO_END,
+    NO_START,
+    ComponentScore,
+    MatchingProfile,
+    Suggestion,
+    area_value,
+    capacity_value,
+    commercial_value,
+    field_value,
+    form_mask,
+    form_value,
+    need_interval,
+    period_value,
+    saturate,
+)
+from .text import PostText, analyze_post, commercial_cues
+
+_FIELD_BIT = {code: 1 << i for i, code in enumerate(FIELD_LABELS)}
+
+
+def field_mask(codes: Iterable[str]) -> int:
+    return sum(_FIELD_BIT.get(c, 0) for c in codes)
+
+
+def tf_weight(tf: float) -> float:
+    """Sub-linear term frequency: repeating a word adds less and less."""
+    return 1.0 + math.log(tf) if tf >= 1.0 else tf
+
+
+def post_text(post: Need | Offer) -> PostText:
+    return post.text if post.text is not None else analyze_post(post.title, post.description)
+
+
+def _ordinal(d: date | None, default: int) -> int:
+    return d.toordinal() if d is not None else default
+
+
+class _TextQuery:
+    """A query post's term weights against an index's vocabulary and document frequencies."""
+
+    __slots__ = ("cols", "l1", "l2", "terms", "values", "weights")
+
+    def __init__(self, index: _PostIndex, text: PostText) -> None:
+        self.terms = text.term_dict()
+        self.weights = {t: index.idf_of(t) * tf_weight(tf) for t, tf in self.terms.items()}
+        cols, vals = [], []
+        for term, w in self.weights.items():
+            col = index.vocab.get(term)
+            if col is not None:
+                cols.append(col)
+                vals.append(w)
+        order = np.argsort(cols)
+        self.cols = np.asarray(cols, dtype=np.int64)[order]
+        self.values = np.asarray(vals, dtype=np.float64)[order]
+        self.l1 = float(sum(self.weights.values()))
+        self.l2 = float(math.sqrt(sum(w * w for w in self.weights.values())))
+
+
+class _PostIndex:
+    role = "offer"  # the kind of post indexed
+
+    def __init__(
+        self,
+        posts: Sequence[Need | Offer],
+        hierarchy: AreaHierarchy,
+        background: Iterable[PostText] = (),
+    ) -> None:
+        self.hierarchy = hierarchy
+        self.posts = list(posts)
+        ids = [p.id for p in self.posts]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i, c in Counter(ids).items() if c > 1)
+            raise ValueError(f"duplicate post id in index: {dup!r}")
+        self.row_of = {pid: i for i, pid in enumerate(ids)}
+        # Rank of each id in sorted order: the deterministic tie-break.
+        self.id_rank = np.empty(len(ids), dtype=np.int64)
+        self.id_rank[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+        texts = [post_text(p) for p in self.posts]
+        self.texts = texts
+        self._build_text(texts, background)
+        self._build_structure()
+
+    # ----------------------------------------------------------------- build
+
+    def _build_text(self, texts: list[PostText], background: Iterable[PostText]) -> None:
+        df: Counter[str] = Counter()
+        for t in texts:
+            df.update(k for k, _ in t.terms)
+        n_docs = len(texts)
+        for t in background:
+            df.update(k for k, _ in t.terms)
+            n_docs += 1
+        self.df = df
+        self.n_docs = max(n_docs, 1)
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        for r, t in enumerate(texts):
+            for term, tf in t.terms:
+                col = vocab.setdefault(term, len(vocab))
+                rows.append(r)
+                cols.append(col)
+                data.append(self.idf_of(term) * tf_weight(tf))
+        self.vocab = vocab
+        n = len(texts)
+        mat = sparse.csc_matrix(
+            (np.asarray(data, dtype=np.float32), (rows, cols)),
+            shape=(n, max(len(vocab), 1)),
+        )
+        mat.sort_indices()
+        self.matrix = mat
+        sq = np.zeros(n)
+        l1 = np.zeros(n)
+        np.add.at(sq, rows, np.square(np.asarray(data)))
+        np.add.at(l1, rows, np.asarray(data))
+        self.l2 = np.sqrt(sq)
+        self.l1 = l1
+
+    def idf_of(self, term: str) -> float:
+        """BM25-style idf: rare terms weigh more; a term unseen in the corpus weighs most."""
+        df = self.df.get(term, 0)
+        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def _build_structure(self) -> None:
+        h = self.hierarchy
+        posts = self.posts
+        n = len(posts)
+        self.field_masks = np.fromiter((field_mask(p.fields) for p in posts), np.int64, n)
+        self.form_masks = np.fromiter((form_mask(p.forms) for p in posts), np.int64, n)
+        self.area_sets: list[frozenset[str]] = []
+        set_id: dict[frozenset[str], int] = {}
+        area_ids = np.empty(n, dtype=np.int32)
+        for i, p in enumerate(posts):
+            tags = h.canonical(p.areas)
+            area_ids[i] = set_id.setdefault(tags, len(set_id))
+            if area_ids[i] == len(self.area_sets):
+                self.area_sets.append(tags)
+        self.area_ids = area_ids
+        self.org_codes: dict[str, int] = {}
+        self.orgs = np.fromiter(
+            (self.org_codes.setdefault(p.organization_id, len(self.org_codes)) for p in posts),
+            np.int64,
+            n,
+        )
+        self.open = np.fromiter((p.is_open for p in posts), bool, n)
+        self.last_day = np.fromiter((_ordinal(p.last_day(), NO_END) for p in posts), np.int64, n)
+        starts, ends = [], []
+        for p in posts:
+            a, b = p.period()
+            starts.append(_ordinal(a, NO_START))
+            ends.append(_ordinal(b, NO_END))
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.ends = np.asarray(ends, dtype=np.int64)
+        self.cues = np.fromiter((len(commercial_cues(t)) for t in self.texts), np.int64, n)
+        if self.role == "offer":
+            self.capacity = np.fromiter((max(p.capacity, 0) for p in posts), np.int64, n)
+            self.active = np.fromiter((max(p.active_matches, 0) for p in posts), np.int64, n)
+
+    def __len__(self) -> int:
+        return len(self.posts)
+
+    # ----------------------------------------------------------------- query
+
+    def _text_stats(self, q: _TextQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates sharing ≥1 term, with Σ q·d, Σ q over shared terms, Σ d over shared."""
+        if len(q.cols) == 0 or len(self) == 0:
+            empty = np.empty(0)
+            return np.empty(0, dtype=np.int64), empty, empty, empty
+        m = self.matrix
+        starts = m.indptr[q.cols]
+        ends = m.indptr[q.cols + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            empty = np.empty(0)
+            return np.empty(0, dtype=np.int64), empty, empty, empty
+        # Concatenate the posting lists without a Python loop over postings.
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        pos = offsets + np.arange(total)
+        rows = m.indices[pos]
+        dvals = m.data[pos].astype(np.float64)
+        qvals = np.repeat(q.values, lengths)
+        cand, inverse = np.unique(rows, return_inverse=True)
+        dot = np.bincount(inverse, weights=qvals * dvals, minlength=len(cand))
+        q_shared = np.bincount(inverse, weights=qvals, minlength=len(cand))
+        d_shared = np.bincount(inverse, weights=dvals, minlength=len(cand))
+        return cand.astype(np.int64), dot, q_shared, d_shared
+
+    def _eligible(self, rows: np.ndarray, query: Need | Offer, as_of: date) -> np.ndarray:
+        ok = self.open[rows] & (self.last_day[rows] >= as_of.toordinal())
+        if self._profile.exclude_same_organization:
+            org = self.org_codes.get(query.organization_id, -1)
+            ok &= self.orgs[rows] != org
+        if self._profile.require_form_overlap:
+            qmask = form_mask(query.forms)
+            if qmask:
+                rmask = self.form_masks[rows]
+                ok &= ((rmask & qmask) != 0) | (rmask == 0)
+        return ok
+
+    def _components(
+        self,
+        query: Need | Offer,
+        rows: np.ndarray,
+        stats: tuple[np.ndarray, np.ndarray, np.ndarray],
+        q: _TextQuery,
+        q_text: PostText,
+        as_of: date,
+    ) -> dict[str, np.ndarray]:
+        dot, q_shared, d_shared = stats
+        prof = self._profile
+        denom = np.maximum(self.l2[rows] * q.l2, 1e-12)
+        cosine = np.where(denom > 1e-12, dot / denom, 0.0)
+        q_cov = q_shared / max(q.l1, 1e-12)
+        d_cov = np.divide(d_shared, self.l1[rows], out=np.zeros(len(rows)), where=self.l1[rows] > 0)
+        if self.role == "offer":  # query is the need
+            need_cov, offer_cov = q_cov, d_cov
+        else:
+            need_cov, offer_cov = d_cov, q_cov
+        harmonic = np.divide(
+            2 * need_cov * offer_cov,
+            need_cov + offer_cov,
+            out=np.zeros(len(rows)),
+            where=(need_cov + offer_cov) > 0,
+        )
+        comps = {
+            "text": saturate(cosine, prof.text_kappa),
+            "reciprocity": saturate(harmonic, prof.reciprocity_kappa),
+            "_need_cov": need_cov,
+            "_offer_cov": offer_cov,
+        }
+        q_fields = field_mask(query.fields)
+        q_forms = form_mask(query.forms)
+        comps["field"] = field_value(q_fields, self.field_masks[rows])
+        h = self.hierarchy
+        q_tags = h.canonical(query.areas)
+        if self.role == "offer":
+            table = np.array([area_value(h, q_tags, s) for s in self.area_sets])
+            comps["form"] = form_value(q_forms, self.form_masks[rows])
+            ns, ne = need_interval(query.starts_on, query.ends_on, as_of)
+            comps["period"] = period_value(ns, ne, self.starts[rows], self.ends[rows])
+            comps["capacity"] = capacity_value(self.capacity[rows], self.active[rows])
+            comps["commercial"] = commercial_value(self.cues[rows])
+        else:
+            table = np.array([area_value(h, s, q_tags) for s in self.area_sets])
+            comps["form"] = form_value(self.form_masks[rows], q_forms)
+            today = as_of.toordinal()
+            # Needs: start/end as stored; open ends get the default horizon.
+            n_start = np.maximum(
+                np.where(self.starts[rows] == NO_START, today, self.starts[rows]), today
+            )
+            n_end = np.where(self.ends[rows] == NO_END, n_start + 364, self.ends[rows])
+            a, b = query.period()
+            comps["period"] = period_value(
+                n_start, n_end, _ordinal(a, NO_START), _ordinal(b, NO_END)
+            )
+            cap = capacity_value(query.capacity, query.active_matches)
+            comps["capacity"] = np.full(len(rows), float(cap))
+            cues = len(commercial_cues(q_text))
+            comps["commercial"] = np.full(len(rows), float(commercial_value(cues)))
+        comps["area"] = table[self.area_ids[rows]] if len(table) else np.zeros(len(rows))
+        return comps
+
+    def _rank(
+        self,
+        query: Need | Offer,
+        *,
+        as_of: date,
+        profile: MatchingProfile,
+        top_k: int | None,
+        exposure: Mapping[str, int] | None,
+        batch_counts: dict[str, int] | None = None,
+    ) -> list[Suggestion]:
+        self._profile = profile
+        if not query.is_open:
+            return []
+        last = query.last_day()
+        if last is not None and last < as_of:
+            return []
+        if self.role == "need" and isinstance(query, Offer) and query.capacity <= 0:
+            return []
+        text = post_text(query)
+        q = _TextQuery(self, text)
+        cand, dot, q_shared, d_shared = self._text_stats(q)
+        keep = self._eligible(cand, query, as_of)
+        cand, dot, q_shared, d_shared = cand[keep], dot[keep], q_shared[keep], d_shared[keep]
+        w = profile.weights.normalized()
+        comps = self._components(query, cand, (dot, q_shared, d_shared), q, text, as_of)
+        scores = sum(w[c] * comps[c] for c in COMPONENTS)
+        k = len(self) if top_k is None else top_k
+        structural_max = sum(w[c] for c in COMPONENTS if c not in ("text", "reciprocity"))
+        if top_k is None or int(np.count_nonzero(scores > structural_max)) < k:
+            # Posts sharing no term can still make the list on structure alone: score them.
+            rest = np.setdiff1d(np.arange(len(self)), cand, assume_unique=True)
+            rest = rest[self._eligible(rest, query, as_of)]
+            zeros = np.zeros(len(rest))
+            rcomps = self._components(query, rest, (zeros, zeros, zeros), q, text, as_of)
+            cand = np.concatenate([cand, rest])
+            comps = {c: np.concatenate([comps[c], rcomps[c]]) for c in comps}
+            scores = np.concatenate([scores, sum(w[c] * rcomps[c] for c in COMPONENTS)])
+        exposure_counts = self._exposure(cand, exposure)
+        order = self._select(cand, scores, exposure_counts, profile, k, batch_counts)
+        out: list[Suggestion] = []
+        for rank, (i, e) in enumerate(order, start=1):
+            s = self._suggestion(query, cand, comps, scores, w, i, e, profile, q, text, rank)
+            if s.score >= profile.min_score:
+                out.append(s)
+        return out
+
+    def _exposure(self, cand: np.ndarray, exposure: Mapping[str, int] | None) -> np.ndarray:
+        counts = np.zeros(len(self.org_codes) + 1)
+        for org, c in (exposure or {}).items():
+            code = self.org_codes.get(org)
+            if code is not None:
+                counts[code] = max(float(c), 0.0)
+        return counts[self.orgs[cand]]
+
+    def _select(
+        self,
+        cand: np.ndarray,
+        scores: np.ndarray,
+        exposure_counts: np.ndarray,
+        profile: MatchingProfile,
+        k: int,
+        batch_counts: dict[str, int] | None,
+    ) -> list[tuple[int, float]]:
+        """Indices into ``cand`` of the k best, with each one's exposure e ∈ [0, 1]."""
+        lam = profile.weights.fairness
+        sat = float(profile.fairness_saturation)
+        if len(cand) == 0 or k <= 0:
+            return []
+
+        def top(values: np.ndarray, m: int) -> np.ndarray:
+            m = min(m, len(values))
+            if m < len(values):
+                part = np.argpartition(-values, m - 1)[:m]
+                cutoff = values[part].min()
+                part = np.flatnonzero(values >= cutoff)  # keep ties: decided by id below
+            else:
+                part = np.arange(len(values))
+            ranked = part[np.lexsort((self.id_rank[cand[part]], -values[part]))]
+            return ranked[:m]
+
+        if lam <= 0:
+            return [(int(i), 0.0) for i in top(scores, k)]
+        base_e = np.minimum(exposure_counts / sat, 1.0)
+        if not profile.fairness_within_batch:
+            adjusted = scores * (1 - lam * base_e)
+            return [(int(i), float(base_e[i])) for i in top(adjusted, k)]
+        # Greedy: each pick adds one to its organization's count for the picks after it.
+        counts = dict(batch_counts) if batch_counts is not None else {}
+        pool = top(scores, min(len(scores), max(4 * k, k + 50)))
+        chosen: list[tuple[int, float]] = []
+        remaining = list(pool)
+        while remaining and len(chosen) < k:
+            best, best_val, best_e = None, -1.0, 0.0
+            for i in remaining:
+                org = self.orgs[cand[i]]
+                e = float(min((exposure_counts[i] + counts.get(org, 0)) / sat, 1.0))
+                val = float(scores[i]) * (1 - lam * e)
+                if val > best_val or (
+                    val == best_val and self.id_rank[cand[i]] < self.id_rank[cand[best]]
+                ):
+                    best, best_val, best_e = i, val, e
+            chosen.append((int(best), best_e))
+            remaining.remove(best)
+            org = self.orgs[cand[best]]
+            counts[org] = counts.get(org, 0) + 1
+        if batch_counts is not None:
+            batch_counts.update(counts)
+        return chosen
+
+    def _suggestion(
+        self,
+        query: Need | Offer,
+        cand: np.ndarray,
+        comps: dict[str, np.ndarray],
+        scores: np.ndarray,
+        w: dict[str, float],
+        i: int,
+        e: float,
+        profile: MatchingProfile,
+        q: _TextQuery,
+        qtext: PostText,
+        rank: int,
+    ) -> Suggestion:
+        row = int(cand[i])
+        post = self.posts[row]
+        need, offer = (query, post) if self.role == "offer" else (post, query)
+        parts = [
+            ComponentScore(
+                c, COMPONENT_LABELS[c], float(comps[c][i]), w[c], w[c] * float(comps[c][i])
+            )
+            for c in COMPONENTS
+        ]
+        positive = sum(p.contribution for p in parts)
+        lam = profile.weights.fairness
+        penalty = -lam * e * positive
+        parts.append(ComponentScore("fairness", COMPONENT_LABELS["fairness"], e, lam, penalty))
+        score = positive + penalty
+        values = {p.name: p.value for p in parts}
+        values["_need_cov"] = float(comps["_need_cov"][i])
+        values["_offer_cov"] = float(comps["_offer_cov"][i])
+        need_text, offer_text = (
+            (qtext, self.texts[row]) if self.role == "offer" else (self.texts[row], qtext)
+        )
+        reasons, weaknesses = explain(
+            need,
+            offer,
+            values,
+            hierarchy=self.hierarchy,
+            need_text=need_text,
+            offer_text=offer_text,
+            idf=self.idf_of,
+            fairness_on=lam > 0,
+        )
+        return Suggestion(
+            need_id=need.id,
+            offer_id=offer.id,
+            score=float(score),
+            components=tuple(parts),
+            reasons=reasons,
+            weaknesses=weaknesses,
+            engine_version=ENGINE_VERSION,
+            rank=rank,
+        )
+
+
+class OfferIndex(_PostIndex):
+    """Offers indexed for ranking against needs."""
+
+    role = "offer"
+
+    @classmethod
+    def build(
+        cls,
+        offers: Sequence[Offer],
+        hierarchy: AreaHierarchy,
+        background: Iterable[PostText] = (),
+    ) -> OfferIndex:
+        """``background``: extra analysed texts (e.g. the needs) that only count towards the
+        document frequencies, so word rarity reflects the whole corpus of posts."""
+        return cls(offers, hierarchy, background)
+
+    def top_offers(
+        self,
+        need: Need,
+        *,
+        as_of: date,
+        top_k: int | None = 20,
+        profile: MatchingProfile = DEFAULT_PROFILE,
+        exposure: Mapping[str, int] | None = None,
+    ) -> list[Suggestion]:
+        """The best ``top_k`` offers for ``need`` (all eligible offers if None)."""
+        return self._rank(need, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
+
+    def rank_needs_chunk(
+        self,
+        needs: Sequence[Need],
+        *,
+        as_of: date,
+        top_k: int = 20,
+        profile: MatchingProfile = DEFAULT_PROFILE,
+        exposure: Mapping[str, int] | None = None,
+    ) -> dict[str, list[Suggestion]]:
+        """Top offers for each need of a chunk (what a Celery task calls with a prebuilt index).
+
+        Needs are processed in id order; with fairness on and ``fairness_within_batch``, each
+        suggestion counts as exposure for the needs after it in the chunk.
+        """
+        batch: dict[int, int] = {}  # organization code → suggestions so far in this chunk
+        out: dict[str, list[Suggestion]] = {}
+        for need in sorted(needs, key=lambda n: n.id):
+            out[need.id] = self._rank(
+                need,
+                as_of=as_of,
+                profile=profile,
+                top_k=top_k,
+                exposure=exposure,
+                batch_counts=batch,
+            )
+        return out
+
+
+class NeedIndex(_PostIndex):
+    """Needs indexed for ranking against a new offer."""
+
+    role = "need"
+
+    @classmethod
+    def build(
+        cls,
+        needs: Sequence[Need],
+        hierarchy: AreaHierarchy,
+        background: Iterable[PostText] = (),
+    ) -> NeedIndex:
+        return cls(needs, hierarchy, background)
+
+    def top_needs(
+        self,
+        offer: Offer,
+        *,
+        as_of: date,
+        top_k: int | None = 20,
+        profile: MatchingProfile = DEFAULT_PROFILE,
+        exposure: Mapping[str, int] | None = None,
+    ) -> list[Suggestion]:
+        """The best ``top_k`` needs for ``offer``. ``exposure`` counts per need organization."""
+        return self._rank(offer, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
+
+
+def score_batch(
+    index: OfferIndex,
+    needs: Sequence[Need],
+    *,
+    as_of: date,
+    top_k: int = 20,
+    profile: MatchingProfile = DEFAULT_PROFILE,
+    exposure: Mapping[str, int] | None = None,
+) -> dict[str, list[Suggestion]]:
+    """Function form of ``OfferIndex.rank_needs_chunk`` for task queues."""
+    return index.rank_needs_chunk(
+        needs, as_of=as_of, top_k=top_k, profile=profile, exposure=exposure
+    )
+
+
+def rank_offers(
+    need: Need,
+    offers: Sequence[Offer],
+    hierarchy: AreaHierarchy,
+    *,
+    as_of: date,
+    profile: MatchingProfile = DEFAULT_PROFILE,
+    top_k: int | None = None,
+    exposure: Mapping[str, int] | None = None,
+) -> list[Suggestion]:
+    """Convenience for small sets: build a throw-away index and rank the offers for one need."""
+    return OfferIndex.build(offers, hierarchy, background=[post_text(need)]).top_offers(
+        need, as_of=as_of, top_k=top_k, profile=profile, exposure=exposure
+    )

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .models import Area, Field, Membership, Organization, ResourceKind, User
+from .permissions import can_see_private_details
+
+PRIVATE_FIELDS = ("contact_name", "contact_email", "contact_phone", "address")
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A many-to-many of reference data, written and read as codes ("environment")."""
+
+    default_error_messages = {
+        "does_not_exist": _("「{value}」は登録されていないコードです。"),
+        "invalid": _("コードは文字列で指定してください。"),
+    }
+
+    def __init__(self, model, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        kwargs.setdefault("queryset", model.objects.all())
+        super().__init__(**kwargs)
+
+
+class FieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Field
+        fields = ["code", "name", "short_name"]
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Area
+        fields = ["code", "name", "level", "parent"]
+
+
+class ResourceKindSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ResourceKind
+        fields = ["code", "name"]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    """Public fields always; contact details only for members and coordinators."""
+
+    fields = CodeField(Field, many=True, required=False)
+    areas = CodeField(Area, many=True, required=False)
+    resources = CodeField(ResourceKind, many=True, required=False)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "name_kana",
+            "kind",
+            "kind_display",
+            "npo_status",
+            "description",
+            "fields",
+            "areas",
+            "resources",
+            "website",
+            *PRIVATE_FIELDS,
+            "activity_checked_on",
+            "is_active",
+            "is_verified",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["is_verified", "created_at", "updated_at"]
+        extra_kwargs = {name: {"required": False} for name in PRIVATE_FIELDS}
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(_("団体名を入力してください。"))
+        return value.strip()
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        npo_status = attrs.get("npo_status", getattr(self.instance, "npo_status", ""))
+        if npo_status and kind != Organization.Kind.NPO_CORPORATION:
+            raise serializers.ValidationError(
+                {"npo_status": _("認証・認定・指定はNPO法人にのみ設定できます。")}
+            )
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not can_see_private_details(getattr(request, "user", None), instance):
+            for name in PRIVATE_FIELDS:
+                data.pop(name, None)
+        return data
+
+    @transaction.atomic
+    def create(self, validated_data):
+        request = self.context["request"]
+        user = request.user
+        # A coordinator registering a group vouches for it; a self-registered group waits
+        # for a coordinator's verification.
+        validated_data["is_verified"] = bool(user.can_coordinate)
+        organization = super().create(validated_data)
+        Membership.objects.create(user=user, organization=organization, role="admin")
+        return organization
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    organization_kind = serializers.CharField(source="organization.kind", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["organization", "organization_name", "organization_kind", "role"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    memberships = MembershipSerializer(many=True, read_only=True)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "language", "memberships", "roles"]
+        read_only_fields = ["id", "username", "memberships", "roles"]
+
+    def get_roles(self, user: User) -> list[str]:
+        roles = []
+        if user.memberships.exists():
+            roles.append("organization_member")
+        if user.is_department_staff:
+            roles.append("department_staff")
+        if user.is_coordinator:
+            roles.append("coordinator")
+        if user.is_superuser:
+            roles.append("platform_admin")
+        return roles

@@ -1,0 +1,212 @@
+"""Shared fixtures: people in each role, a small city, posts, and real service checks.
+
+Tests that need a server (Redis, PostgreSQL) call ``require_redis()`` /
+``require_postgres()``: on a developer machine without the server they are skipped with
+the reason; in CI (``CI=true``) a missing server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI must run this test, but {reason}")
+    pytest.skip(reason)
+
+
+def require_redis() -> str:
+    """The Redis URL the platform is configured with, or skip/fail."""
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        _unavailable("CELERY_BROKER_URL does not point to Redis (set it to redis://…)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _unavailable(f"Redis at {url} is not reachable: {exc}")
+    return url
+
+
+def require_postgres() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _unavailable("DATABASE_URL does not point to PostgreSQL (set it to postgres://…)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_test_queue(tmp_path_factory):
+    """Send this session's tasks to a queue of its own (and, for the embedded transport,
+    to a folder of its own), so no stale message from another run is consumed."""
+    from django.conf import settings
+
+    from tsunagu.celery import app
+
+    queue = f"tsunagu-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    app.conf.task_default_queue = queue
+    folder = None
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        folder = tmp_path_factory.mktemp("broker")
+        for sub in ("queue", "processed", "control"):
+            (folder / sub).mkdir()
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+    yield {"queue": queue, "folder": str(folder) if folder else None}
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        import redis
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(queue)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, celery_test_queue, tmp_path):
+    """A real worker process consuming this session's queue, ready when yielded."""
+    from worker import WorkerProcess
+
+    worker = WorkerProcess(
+        celery_test_queue["queue"], celery_test_queue["folder"], log_dir=tmp_path
+    ).start()
+    try:
+        worker.wait_ready()
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for test fixtures.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def city(db):
+    """A city with two wards and a district in each: 市 → 北区/南区 → 地区."""
+    from organizations.models import Area
+
+    city = Area.objects.create(code="t-city", name="テスト市", level="city")
+    kita = Area.objects.create(code="t-kita", name="北区", level="ward", parent=city)
+    minami = Area.objects.create(code="t-minami", name="南区", level="ward", parent=city)
+    Area.objects.create(code="t-kita-1", name="北一地区", level="district", parent=kita)
+    Area.objects.create(code="t-minami-1", name="南一地区", level="district", parent=minami)
+    return city
+
+
+def make_org(name: str = "テスト団体", kind: str = "npo_corporation", **extra):
+    from organizations.models import Organization
+
+    defaults = {
+        "description": "",
+        "contact_name": "山田 花子",
+        "contact_email": f"contact-{Organization.objects.count()}@example.jp",
+        "contact_phone": "045-000-0000",
+        "address": "テスト市北区1-1",
+    }
+    defaults.update(extra)
+    return Organization.objects.create(name=name, kind=kind, **defaults)
+
+
+def make_user(username: str, organization=None, role: str = "member", **extra):
+    from organizations.models import Membership, User
+
+    user = User.objects.create_user(username=username, password="pass-Tsunagu-2026", **extra)
+    if organization is not None:
+        Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+def make_need(organization, title: str = "高齢者の見守り活動の担い手募集", **extra):
+    from proposals.models import Need
+
+    fields = extra.pop("fields", [])
+    areas = extra.pop("areas", [])
+    forms = extra.pop("forms", [])
+    data = {
+        "description": "地域の高齢者を見守る活動に協力してくれる団体を探しています。",
+        "status": "open",
+        "kind": Need.default_kind_for(organization),
+        "starts_on": dt.date(2026, 4, 1),
+        "ends_on": dt.date(2027, 3, 31),
+    }
+    data.update(extra)
+    need = Need.objects.create(organization=organization, title=title, **data)
+    _set_codes(need, fields, areas, forms)
+    return need
+
+
+def make_offer(organization, title: str = "シニアの孤立防止のための訪問活動", **extra):
+    from proposals.models import Offer
+
+    fields = extra.pop("fields", [])
+    areas = extra.pop("areas", [])
+    forms = extra.pop("forms", [])
+    data = {
+        "description": "ボランティアがお年寄りのお宅を定期的に訪問します。",
+        "status": "open",
+        "starts_on": dt.date(2026, 4, 1),
+        "ends_on": dt.date(2027, 3, 31),
+        "capacity": 2,
+    }
+    data.update(extra)
+    offer = Offer.objects.create(organization=organization, title=title, **data)
+    _set_codes(offer, fields, areas, forms)
+    return offer
+
+
+def _set_codes(post, fields, areas, forms) -> None:
+    from organizations.models import Area, Field
+    from proposals.models import CollaborationForm
+
+    post.fields.set(Field.objects.filter(code__in=fields))
+    post.areas.set(Area.objects.filter(code__in=areas))
+    post.forms.set(CollaborationForm.objects.filter(code__in=forms))
+
+
+@pytest.fixture
+def people(db, city):
+    """One person per role, with their organizations.
+
+    - ``member``: admin of an NPO (``npo``)
+    - ``other``: member of another citizen group (``group``)
+    - ``staff``: member of a city department (``department``)
+    - ``coordinator``: a coordinator with no organization
+    - ``admin``: a platform admin (superuser)
+    """
+    npo = make_org("NPO法人みどりの手", "npo_corporation", npo_status="certified")
+    group = make_org("北区子育てサークルひだまり", "citizen_group")
+    department = make_org("テスト市 高齢福祉課", "city_department")
+    from organizations.models import User
+
+    people = {
+        "npo": npo,
+        "group": group,
+        "department": department,
+        "member": make_user("member", npo, role="admin"),
+        "other": make_user("other", group),
+        "staff": make_user("staff", department),
+        "coordinator": make_user("coordinator", is_coordinator=True),
+        "admin": User.objects.create_superuser("admin", "admin@example.jp", "pass-Tsunagu-2026"),
+    }
+    return people

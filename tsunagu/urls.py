@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework import routers
+from rest_framework.authtoken.views import obtain_auth_token
+
+from organizations.api import (
+    AreaViewSet,
+    FieldViewSet,
+    MeView,
+    OrganizationViewSet,
+    ResourceKindViewSet,
+)
+from proposals.api import CollaborationFormViewSet, NeedViewSet, OfferViewSet, SupportViewSet
+
+from . import views
+
+router = routers.DefaultRouter()
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("needs", NeedViewSet, basename="need")
+router.register("offers", OfferViewSet, basename="offer")
+router.register("fields", FieldViewSet, basename="field")
+router.register("areas", AreaViewSet, basename="area")
+router.register("forms", CollaborationFormViewSet, basename="form")
+router.register("resource-kinds", ResourceKindViewSet, basename="resource-kind")
+router.register("supports", SupportViewSet, basename="support")
+
+admin.site.site_header = f"{settings.TSUNAGU_SITE_NAME} 管理画面"
+admin.site.site_title = settings.TSUNAGU_SITE_NAME
+admin.site.index_title = "管理メニュー"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/v1/me/", MeView.as_view(), name="me"),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from organizations.models import Organization
+from proposals.models import Need, Offer, Status
+
+from .models import WorkerHeartbeat
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: what is open now, and where to go next."""
+    context = {
+        "organization_count": Organization.objects.filter(is_active=True).count(),
+        "need_count": Need.objects.filter(status=Status.OPEN).count(),
+        "offer_count": Offer.objects.filter(status=Status.OPEN).count(),
+        "recent_needs": Need.objects.filter(status=Status.OPEN)
+        .select_related("organization")
+        .order_by("-created_at")[:10],
+        "recent_offers": Offer.objects.filter(status=Status.OPEN)
+        .select_related("organization")
+        .order_by("-created_at")[:10],
+    }
+    return render(request, "tsunagu/home.html", context)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and compose health checks: is the database reachable, and when
+    did a worker last answer a ping?"""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        return JsonResponse({"database": "error", "error": type(exc).__name__}, status=503)
+    beat = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    age = (timezone.now() - beat.seen_at).total_seconds() if beat else None
+    return JsonResponse({"database": database, "worker_last_seen_seconds_ago": age})
