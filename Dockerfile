@@ -16,6 +16,10 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 
+# A closed network (LGWAN) builds against its own mirror:
+#   docker compose build --build-arg PIP_INDEX_URL=https://pypi.mirror.example.lg.jp/simple
+ARG PIP_INDEX_URL=https://pypi.org/simple
+
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 

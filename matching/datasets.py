@@ -449,13 +449,13 @@ def read_dataset(path: str | Path) -> dict[str, Any]:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except FileNotFoundError as exc:
-        raise DatasetError(
-            str(path), _("ファイルが見つかりません"), "file not found"
-        ) from exc
+        raise DatasetError(str(path), _("ファイルが見つかりません"), "file not found") from exc
     except UnicodeDecodeError as exc:
         raise DatasetError(
             str(path), _("UTF-8 のテキストではありません"), f"not UTF-8 text: {exc}"
         ) from exc
+    except OSError as exc:
+        raise DatasetError(str(path), _("ファイルを読めません"), f"cannot read: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise DatasetError(
             f"{path}:{exc.lineno}:{exc.colno}",

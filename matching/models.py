@@ -48,3 +48,236 @@ class RelevanceJudgment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.need} × {self.offer}: {self.grade}"
+
+
+class MatchingProfile(models.Model):
+    """The weights and rules the scoring engine uses (one profile is active per deployment).
+
+    Every suggestion records the profile name and weights it was computed with.
+    """
+
+    name = models.CharField(_("名前"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("使用中"), default=False)
+    w_text = models.FloatField(
+        _("重み: 内容の近さ"), default=0.40, validators=[MinValueValidator(0)]
+    )
+    w_reciprocity = models.FloatField(
+        _("重み: 双方向の一致"), default=0.15, validators=[MinValueValidator(0)]
+    )
+    w_field = models.FloatField(_("重み: 分野"), default=0.05, validators=[MinValueValidator(0)])
+    w_area = models.FloatField(_("重み: 活動地域"), default=0.15, validators=[MinValueValidator(0)])
+    w_form = models.FloatField(_("重み: 協働形態"), default=0.10, validators=[MinValueValidator(0)])
+    w_period = models.FloatField(_("重み: 期間"), default=0.10, validators=[MinValueValidator(0)])
+    w_capacity = models.FloatField(
+        _("重み: 受け入れ余力"), default=0.05, validators=[MinValueValidator(0)]
+    )
+    w_commercial = models.FloatField(
+        _("重み: 協働の性格（売り込みでないか）"), default=0.08, validators=[MinValueValidator(0)]
+    )
+    fairness = models.FloatField(
+        _("偏りの調整の強さ"),
+        default=0.2,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_(
+            "0で無効。同じ団体ばかりが提案されないよう、すでに多くの提案・マッチを持つ団体の"
+            "点数を最大でこの割合だけ下げます。"
+        ),
+    )
+    fairness_saturation = models.PositiveIntegerField(
+        _("偏りの調整が最大になる件数"), default=10, validators=[MinValueValidator(1)]
+    )
+    require_form_overlap = models.BooleanField(
+        _("協働形態が一つも合わない組合せを除く"), default=True
+    )
+    min_score = models.FloatField(
+        _("提案する最低点"),
+        default=0.25,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    top_k = models.PositiveSmallIntegerField(
+        _("投稿ごとの提案数"), default=20, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    WEIGHT_FIELDS = {
+        "text": "w_text",
+        "reciprocity": "w_reciprocity",
+        "field": "w_field",
+        "area": "w_area",
+        "form": "w_form",
+        "period": "w_period",
+        "capacity": "w_capacity",
+        "commercial": "w_commercial",
+    }
+
+    class Meta:
+        verbose_name = _("マッチング設定")
+        verbose_name_plural = _("マッチング設定")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="matching_profile_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if sum(getattr(self, f) for f in self.WEIGHT_FIELDS.values()) <= 0:
+            raise ValidationError(_("少なくとも一つの重みを0より大きくしてください。"))
+
+    def weights(self) -> dict[str, float]:
+        out = {name: getattr(self, f) for name, f in self.WEIGHT_FIELDS.items()}
+        out["fairness"] = self.fairness
+        return out
+
+
+class SynonymGroup(models.Model):
+    """Words the engine treats as meaning the same (高齢者 ≈ シニア ≈ お年寄り).
+
+    Seeded from ``matching/engine/data/synonyms.yaml``; coordinators edit them here.
+    """
+
+    terms = models.TextField(
+        _("語"),
+        max_length=2000,
+        help_text=_(
+            "同じ意味として扱う語を「、」または改行で区切って入力します。先頭の語が見出しです。"
+        ),
+    )
+    note = models.CharField(_("メモ"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("使用する"), default=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("類義語")
+        verbose_name_plural = _("類義語")
+
+    def __str__(self) -> str:
+        return " ≈ ".join(self.term_list()[:4])
+
+    def term_list(self) -> list[str]:
+        import re
+
+        return [t.strip() for t in re.split(r"[、,，\n]", self.terms) if t.strip()]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if len(self.term_list()) < 2:
+            raise ValidationError({"terms": _("二つ以上の語を入力してください。")})
+
+
+class PostAnalysis(models.Model):
+    """The engine's analysis of a post's text, kept so that an index over 100,000 posts is
+    built without tokenizing them again."""
+
+    class Kind(models.TextChoices):
+        NEED = "need", _("ニーズ")
+        OFFER = "offer", _("シーズ")
+
+    kind = models.CharField(_("種類"), max_length=5, choices=Kind.choices)
+    post_id = models.BigIntegerField(_("投稿ID"))
+    version = models.CharField(_("解析の版"), max_length=40)
+    text_hash = models.CharField(_("本文のハッシュ"), max_length=64)
+    data = models.JSONField(_("解析結果"))
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("投稿の解析")
+        verbose_name_plural = _("投稿の解析")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "post_id"], name="post_analysis_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.post_id} ({self.version})"
+
+
+class Suggestion(models.Model):
+    """A pair the engine suggests, with why."""
+
+    need = models.ForeignKey(
+        Need, verbose_name=_("ニーズ"), on_delete=models.CASCADE, related_name="suggestions"
+    )
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("シーズ"), on_delete=models.CASCADE, related_name="suggestions"
+    )
+    score = models.FloatField(_("点数"))
+    components = models.JSONField(_("内訳"), default=list)
+    reasons = models.JSONField(_("理由"), default=list)
+    weaknesses = models.JSONField(_("弱い点"), default=list)
+    engine_version = models.CharField(_("エンジンの版"), max_length=40)
+    profile_name = models.CharField(_("マッチング設定"), max_length=100)
+    weights = models.JSONField(_("重み"), default=dict)
+    computed_at = models.DateTimeField(_("計算日時"))
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        verbose_name = _("提案")
+        verbose_name_plural = _("提案")
+        constraints = [
+            models.UniqueConstraint(fields=["need", "offer"], name="suggestion_unique_pair")
+        ]
+        indexes = [
+            models.Index(fields=["need", "-score"], name="suggestion_need_score"),
+            models.Index(fields=["offer", "-score"], name="suggestion_offer_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} × {self.offer} ({self.score:.2f})"
+
+    def breakdown(self) -> dict[str, float]:
+        return {c["name"]: c["contribution"] for c in self.components}
+
+
+class RescoreRun(models.Model):
+    """A full re-score of every open need, run as chunked tasks over all workers."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待機中")
+        RUNNING = "running", _("実行中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        "organizations.User",
+        verbose_name=_("実行した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chunk_size = models.PositiveIntegerField(_("チャンクの大きさ"), default=100)
+    total_chunks = models.PositiveIntegerField(_("チャンク数"), default=0)
+    done_chunks = models.PositiveIntegerField(_("完了したチャンク数"), default=0)
+    needs_total = models.PositiveIntegerField(_("対象のニーズ数"), default=0)
+    suggestions_written = models.PositiveIntegerField(_("書き込んだ提案数"), default=0)
+    error = models.TextField(_("エラー"), blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("全体の再計算")
+        verbose_name_plural = _("全体の再計算")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()} {self.percent_done}%"
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_chunks:
+            return 0
+        return int(100 * self.done_chunks / self.total_chunks)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from tsunagu.api import text_search
 
@@ -16,6 +18,7 @@ def area_ids_covering(areas: list[Area]) -> set[int]:
     return Area.descendant_ids(roots) | Area.ancestor_ids(roots)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CodeMultipleFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "code")
@@ -31,6 +34,7 @@ class AreaFilterMixin(django_filters.FilterSet):
         label=_("地域（下位の地域と市全体を含む）"),
     )
 
+    @extend_schema_field(OpenApiTypes.STR)
     def filter_area(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:
             return queryset

@@ -45,7 +45,15 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "name": ("団体名", ("団体名", "団体の名称", "名称", "name")),
     "name_kana": (
         "ふりがな",
-        ("ふりがな", "フリガナ", "団体名ふりがな", "団体名(ふりがな)", "よみがな", "name_kana", "kana"),
+        (
+            "ふりがな",
+            "フリガナ",
+            "団体名ふりがな",
+            "団体名(ふりがな)",
+            "よみがな",
+            "name_kana",
+            "kana",
+        ),
     ),
     "kind": ("種別", ("種別", "団体種別", "団体の種別", "kind", "type")),
     "npo_status": (
@@ -427,7 +435,7 @@ class _RowChecker:
         elif self.default_kind:
             kind = self.default_kind
         else:
-            self.error(line, "kind", _("%(column)s が空です") % {"column": self.label("kind")})
+            self.error(line, "kind", _("%(column)sが空です") % {"column": self.label("kind")})
         values["kind"] = kind
 
         status_text = cells.get("npo_status", "")
@@ -447,7 +455,10 @@ class _RowChecker:
                 self.error(
                     line,
                     "npo_status",
-                    _("%(column)s「%(value)s」はNPO法人にのみ設定できます（%(kind_column)s: %(kind)s）")
+                    _(
+                        "%(column)s「%(value)s」はNPO法人にのみ設定できます"
+                        "（%(kind_column)s: %(kind)s）"
+                    )
                     % {
                         "column": self.label("npo_status"),
                         "value": status_text,
@@ -532,7 +543,10 @@ class _RowChecker:
                 self.error(
                     line,
                     "fields",
-                    _("%(column)s「%(value)s」が分かりません（例: 保健・医療・福祉, まちづくり, 環境, 子どもの健全育成）")
+                    _(
+                        "%(column)s「%(value)s」が分かりません"
+                        "（例: 保健・医療・福祉, まちづくり, 環境, 子どもの健全育成）"
+                    )
                     % {"column": self.label("fields"), "value": word},
                 )
                 continue
@@ -548,7 +562,10 @@ class _RowChecker:
                     self.error(
                         line,
                         "areas",
-                        _("%(column)s「%(value)s」: 市が複数登録されているため、どの市か決められません（--city で指定してください）")
+                        _(
+                            "%(column)s「%(value)s」: 市が複数登録されているため、"
+                            "どの市か決められません（--city で指定してください）"
+                        )
                         % {"column": self.label("areas"), "value": word},
                     )
                 else:
@@ -564,14 +581,20 @@ class _RowChecker:
                 self.error(
                     line,
                     "areas",
-                    _("%(column)s「%(value)s」に当たる地域が複数あります（地域コードで指定してください）")
+                    _(
+                        "%(column)s「%(value)s」に当たる地域が複数あります"
+                        "（地域コードで指定してください）"
+                    )
                     % {"column": self.label("areas"), "value": word},
                 )
             else:
                 self.error(
                     line,
                     "areas",
-                    _("%(column)s「%(value)s」が分かりません（登録されている地域名・地域コード、または「市全域」）")
+                    _(
+                        "%(column)s「%(value)s」が分かりません"
+                        "（登録されている地域名・地域コード、または「市全域」）"
+                    )
                     % {"column": self.label("areas"), "value": word},
                 )
         return pks
@@ -744,9 +767,7 @@ def _plan(
         ).first()
     elif values.get("name") and values.get("kind") and not flagged & {"name", "kind"}:
         matched_by = "name_kind"
-        candidates = list(
-            Organization.objects.filter(name=values["name"], kind=values["kind"])[:2]
-        )
+        candidates = list(Organization.objects.filter(name=values["name"], kind=values["kind"])[:2])
         if len(candidates) > 1:
             report.errors.append(
                 RowError(
@@ -762,7 +783,8 @@ def _plan(
             return None
         existing = candidates[0] if candidates else None
 
-    org = existing or Organization(source=report.source, external_id=external_id)
+    # A registry the city keeps is its own record of the groups: they count as verified.
+    org = existing or Organization(source=report.source, external_id=external_id, is_verified=True)
     before = {name: getattr(org, name) for name in values} if existing else {}
     for name, value in values.items():
         setattr(org, name, value)
@@ -835,7 +857,9 @@ def _apply(rows: Iterable[RowResult], source: str) -> None:
         if row.action == "unchanged":
             continue
         if row.organization_id is None:
-            org = Organization(source=source, external_id=row.external_id, **row.values)
+            org = Organization(
+                source=source, external_id=row.external_id, is_verified=True, **row.values
+            )
         else:
             org = Organization.objects.get(pk=row.organization_id)
             for name, value in row.values.items():

@@ -76,7 +76,10 @@ class Field(models.Model):
 
 
 class ResourceKind(models.Model):
-    """What an organization has or a post provides: 人材, 知識・経験, 場所, 資金, 情報・ネットワーク."""
+    """What an organization has or a post provides.
+
+    人材, 知識・経験, 場所, 資金, 情報・ネットワーク.
+    """
 
     code = models.SlugField(_("コード"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=60)
@@ -193,9 +196,7 @@ class Organization(models.Model):
     description = models.TextField(_("団体の紹介"), max_length=5000, blank=True)
     fields = models.ManyToManyField(Field, verbose_name=_("活動分野"), blank=True)
     areas = models.ManyToManyField(Area, verbose_name=_("活動地域"), blank=True)
-    resources = models.ManyToManyField(
-        ResourceKind, verbose_name=_("持っている資源"), blank=True
-    )
+    resources = models.ManyToManyField(ResourceKind, verbose_name=_("持っている資源"), blank=True)
     website = models.URLField(_("ウェブサイト"), blank=True)
     # Private contact details: never in public responses (see organizations.api).
     contact_name = models.CharField(_("連絡担当者"), max_length=100, blank=True)
@@ -210,7 +211,7 @@ class Organization(models.Model):
     )
     is_active = models.BooleanField(_("活動中"), default=True)
     is_verified = models.BooleanField(
-        _("確認済み"), default=True, help_text=_("コーディネーターが団体の実在を確認したか。")
+        _("確認済み"), default=False, help_text=_("コーディネーターが団体の実在を確認したか。")
     )
     source = models.CharField(_("取込元"), max_length=100, blank=True, default="")
     external_id = models.CharField(_("取込元のID"), max_length=100, blank=True, default="")
@@ -233,17 +234,17 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if self.npo_status and self.kind != self.Kind.NPO_CORPORATION:
-            raise ValidationError(
-                {"npo_status": _("認証・認定・指定はNPO法人にのみ設定できます。")}
-            )
-
     def save(self, *args, **kwargs) -> None:
         self.search_text = search_document(self.name, self.name_kana, self.description)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.npo_status and self.kind != self.Kind.NPO_CORPORATION:
+            raise ValidationError(
+                {"npo_status": _("認証・認定・指定はNPO法人にのみ設定できます。")}
+            )
 
     @property
     def is_city_department(self) -> bool:

@@ -101,17 +101,17 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def clean(self) -> None:
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("終了日は開始日より後の日付にしてください。")})
-        if self.title is not None and not self.title.strip():
-            raise ValidationError({"title": _("タイトルを入力してください。")})
-
     def save(self, *args, **kwargs) -> None:
         self.search_text = search_document(self.title, self.description)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("終了日は開始日より後の日付にしてください。")})
+        if self.title is not None and not self.title.strip():
+            raise ValidationError({"title": _("タイトルを入力してください。")})
 
     def can_change_status_to(self, new: str) -> bool:
         return new == self.status or new in STATUS_TRANSITIONS.get(self.status, set())
@@ -127,9 +127,7 @@ class Need(Post):
     poster_supports = models.ManyToManyField(
         Support, verbose_name=_("投稿者が提供できること"), blank=True
     )
-    poster_support_note = models.TextField(
-        _("提供できることの詳細"), max_length=2000, blank=True
-    )
+    poster_support_note = models.TextField(_("提供できることの詳細"), max_length=2000, blank=True)
     beneficiaries = models.CharField(_("受益者・対象"), max_length=300, blank=True)
     budget_note = models.CharField(_("予算について"), max_length=500, blank=True)
 

@@ -135,9 +135,7 @@ class NeedSerializer(PostSerializer):
             and organization is not None
             and organization.kind != Organization.Kind.CITY_DEPARTMENT
         ):
-            raise serializers.ValidationError(
-                {"kind": _("行政提案は市の部署だけが投稿できます。")}
-            )
+            raise serializers.ValidationError({"kind": _("行政提案は市の部署だけが投稿できます。")})
         return attrs
 
 

@@ -91,6 +91,31 @@ def celery_worker(transactional_db, celery_test_queue, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests end with a flush that also empties the reference tables the
+    data migrations seeded (fields, forms, …); put them back for the tests that follow."""
+    if "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from organizations.models import Field, ResourceKind
+    from organizations.reference import FIELDS, FORMS, RESOURCE_KINDS, SUPPORTS
+    from proposals.models import CollaborationForm, Support
+
+    for order, (code, name, short) in enumerate(FIELDS, 1):
+        Field.objects.get_or_create(
+            code=code, defaults={"name": name, "short_name": short, "order": order}
+        )
+    for order, (code, name) in enumerate(RESOURCE_KINDS, 1):
+        ResourceKind.objects.get_or_create(code=code, defaults={"name": name, "order": order})
+    for order, (code, name, desc) in enumerate(FORMS, 1):
+        CollaborationForm.objects.get_or_create(
+            code=code, defaults={"name": name, "description": desc, "order": order}
+        )
+    for order, (code, name) in enumerate(SUPPORTS, 1):
+        Support.objects.get_or_create(code=code, defaults={"name": name, "order": order})
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for test fixtures.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -22,8 +22,10 @@ def test_anonymous_sees_public_fields_only(api, people):
     assert not PRIVATE & detail.keys()
 
 
-@pytest.mark.parametrize("who, sees", [("member", True), ("other", False), ("staff", False),
-                                       ("coordinator", True), ("admin", True)])
+@pytest.mark.parametrize(
+    "who, sees",
+    [("member", True), ("other", False), ("staff", False), ("coordinator", True), ("admin", True)],
+)
 def test_contact_details_by_role(api, people, who, sees):
     api.force_authenticate(people[who])
     detail = api.get(f"/api/v1/organizations/{people['npo'].pk}/").json()
@@ -58,7 +60,10 @@ def test_registering_an_organization_makes_the_user_its_admin(api, people):
         ({"name": "", "kind": "citizen_group"}, "name"),
         ({"name": "団体", "kind": "secret_society"}, "kind"),
         ({"name": "団体", "kind": "citizen_group", "npo_status": "accredited"}, "npo_status"),
-        ({"name": "団体", "kind": "citizen_group", "contact_email": "not-an-email"}, "contact_email"),
+        (
+            {"name": "団体", "kind": "citizen_group", "contact_email": "not-an-email"},
+            "contact_email",
+        ),
         ({"name": "団体", "kind": "citizen_group", "website": "javascript:alert(1)"}, "website"),
         ({"name": "団体", "kind": "citizen_group", "fields": ["nope"]}, "fields"),
         ({"name": "名" * 201, "kind": "citizen_group"}, "name"),
@@ -123,7 +128,9 @@ def test_me_lists_roles(api, people):
 
 def test_token_auth(api, people):
     response = api.post(
-        "/api/v1/auth/token/", {"username": "member", "password": "pass-Tsunagu-2026"}, format="json"
+        "/api/v1/auth/token/",
+        {"username": "member", "password": "pass-Tsunagu-2026"},
+        format="json",
     )
     assert response.status_code == 200
     token = response.json()["token"]

@@ -114,9 +114,7 @@ def test_bad_capacity_for_offer(api, people):
 
 def test_invalid_json_is_a_400(api, people):
     api.force_authenticate(people["staff"])
-    response = api.post(
-        "/api/v1/needs/", data='{"title": "壊れた', content_type="application/json"
-    )
+    response = api.post("/api/v1/needs/", data='{"title": "壊れた', content_type="application/json")
     assert response.status_code == 400
     assert Need.objects.count() == 0
 

@@ -13,20 +13,36 @@ def posts(people):
     npo, dept = people["npo"], people["department"]
     return {
         "kodomo": make_offer(
-            npo, title="子ども食堂の運営ボランティア", description="毎週土曜に開いています。",
-            fields=["children"], areas=["t-kita-1"], forms=["cooperation"],
+            npo,
+            title="子ども食堂の運営ボランティア",
+            description="毎週土曜に開いています。",
+            fields=["children"],
+            areas=["t-kita-1"],
+            forms=["cooperation"],
         ),
         "senior": make_offer(
-            npo, title="シニアのスマホ教室", description="ＮＰＯ法人として２０回開催しました。",
-            fields=["information_society"], areas=["t-minami"], forms=["commission"],
+            npo,
+            title="シニアのスマホ教室",
+            description="ＮＰＯ法人として２０回開催しました。",
+            fields=["information_society"],
+            areas=["t-minami"],
+            forms=["commission"],
         ),
         "citywide": make_offer(
-            npo, title="防災ワークショップ（ＨＵＧ）", description="避難所運営ゲームを行います。",
-            fields=["disaster"], areas=["t-city"], forms=["co_host"],
+            npo,
+            title="防災ワークショップ（ＨＵＧ）",
+            description="避難所運営ゲームを行います。",
+            fields=["disaster"],
+            areas=["t-city"],
+            forms=["co_host"],
         ),
         "theme": make_need(
-            dept, title="お囃子の担い手づくり", description="祭りの囃子を子供たちに伝えたい。",
-            fields=["culture_arts_sports"], areas=["t-kita"], forms=["co_host"],
+            dept,
+            title="お囃子の担い手づくり",
+            description="祭りの囃子を子供たちに伝えたい。",
+            fields=["culture_arts_sports"],
+            areas=["t-kita"],
+            forms=["co_host"],
         ),
     }
 

@@ -63,7 +63,7 @@ class WorkerProcess:
             "--without-mingle", "--without-gossip",
             "-n", f"{name or 'test-' + uuid.uuid4().hex[:6]}@%h",
         ]  # fmt: skip
-        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT
         )

@@ -109,7 +109,7 @@ LOGIN_URL = "admin:login"
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("英語"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "tsunagu" / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
@@ -172,13 +172,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tsunagu API",
-    "DESCRIPTION": "つなぐ — 協働マッチング・コーディネートのAPI (matching and coordination for 協働)",
+    "DESCRIPTION": (
+        "つなぐ — 協働マッチング・コーディネートのAPI (matching and coordination for 協働)"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PostStatusEnum": "proposals.models.Status",
+        "RescoreRunStatusEnum": "matching.models.RescoreRun.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 
+from matching.api import NeedSuggestionsView, OfferSuggestionsView, RescoreRunViewSet
 from organizations.api import (
     AreaViewSet,
     FieldViewSet,
@@ -26,6 +27,7 @@ router.register("areas", AreaViewSet, basename="area")
 router.register("forms", CollaborationFormViewSet, basename="form")
 router.register("resource-kinds", ResourceKindViewSet, basename="resource-kind")
 router.register("supports", SupportViewSet, basename="support")
+router.register("matching/rescores", RescoreRunViewSet, basename="rescore")
 
 admin.site.site_header = f"{settings.TSUNAGU_SITE_NAME} 管理画面"
 admin.site.site_title = settings.TSUNAGU_SITE_NAME
@@ -37,6 +39,16 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
+    path(
+        "api/v1/needs/<int:pk>/suggestions/",
+        NeedSuggestionsView.as_view(),
+        name="need-suggestions",
+    ),
+    path(
+        "api/v1/offers/<int:pk>/suggestions/",
+        OfferSuggestionsView.as_view(),
+        name="offer-suggestions",
+    ),
     path("api/v1/me/", MeView.as_view(), name="me"),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -24,7 +24,15 @@ from .scoring import (
     Suggestion,
     Weights,
 )
-from .text import ANALYSIS_VERSION, PostText, analyze_post
+from .text import (
+    ANALYSIS_VERSION,
+    Lexicon,
+    PostText,
+    analyze_post,
+    build_lexicon,
+    default_lexicon_data,
+    load_lexicon,
+)
 
 __all__ = [
     "ANALYSIS_VERSION",
@@ -39,6 +47,7 @@ __all__ = [
     "WEAK_FORMS",
     "AreaHierarchy",
     "ComponentScore",
+    "Lexicon",
     "MatchingProfile",
     "Need",
     "NeedIndex",
@@ -48,6 +57,9 @@ __all__ = [
     "Suggestion",
     "Weights",
     "analyze_post",
+    "build_lexicon",
+    "default_lexicon_data",
+    "load_lexicon",
     "rank_offers",
     "score_batch",
 ]

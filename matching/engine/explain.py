@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .features import FIELD_LABELS, FORM_LABELS, WEAK_FORMS, AreaHierarchy, Need, Offer
-from .text import CONCEPT_PREFIX, TOPIC_PREFIX, PostText, commercial_cues, display_term
+from .text import (
+    BIGRAM_PREFIX,
+    CONCEPT_PREFIX,
+    TOPIC_PREFIX,
+    Lexicon,
+    PostText,
+    commercial_cues,
+    display_term,
+)
 
 MAX_KEYWORDS = 5
 MAX_SYNONYMS = 3
@@ -29,7 +37,10 @@ def _forms_label(codes: frozenset[str]) -> str:
 
 
 def text_reasons(
-    need_text: PostText, offer_text: PostText, idf: Callable[[str], float]
+    need_text: PostText,
+    offer_text: PostText,
+    idf: Callable[[str], float],
+    lexicon: Lexicon | None = None,
 ) -> tuple[list[str], list[str]]:
     need_terms = need_text.term_dict()
     offer_terms = offer_text.term_dict()
@@ -52,8 +63,10 @@ def text_reasons(
     topics: list[str] = []
     for term in shared:
         if term.startswith(TOPIC_PREFIX):
-            topics.append(display_term(term))
+            topics.append(display_term(term, lexicon))
             continue
+        if term.startswith(BIGRAM_PREFIX):
+            continue  # in-word character pairs count in the score but mean nothing to a reader
         a = need_surf.get(term, term)
         b = offer_surf.get(term, term)
         if term.startswith(CONCEPT_PREFIX) and a != b:
@@ -84,8 +97,9 @@ def explain(
     offer_text: PostText,
     idf: Callable[[str], float],
     fairness_on: bool,
+    lexicon: Lexicon | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    reasons, weaknesses = text_reasons(need_text, offer_text, idf)
+    reasons, weaknesses = text_reasons(need_text, offer_text, idf, lexicon)
 
     need_cov, offer_cov = values["_need_cov"], values["_offer_cov"]
     if values["reciprocity"] >= 0.5:
@@ -166,7 +180,7 @@ def explain(
         left = offer.capacity - offer.active_matches
         weaknesses.append(f"受け入れ枠の残りは{left}件（{offer.capacity}件中）")
 
-    cues = commercial_cues(offer_text)
+    cues = commercial_cues(offer_text, lexicon)
     if values["commercial"] < 1:
         weaknesses.append("商品・サービスの売り込みの色が濃い: " + _join(list(cues)[:4]))
 

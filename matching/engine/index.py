@@ -59,7 +59,7 @@ from .scoring import (
     period_value,
     saturate,
 )
-from .text import PostText, analyze_post, commercial_cues
+from .text import Lexicon, PostText, analyze_post, commercial_cues, load_lexicon
 
 _FIELD_BIT = {code: 1 << i for i, code in enumerate(FIELD_LABELS)}
 
@@ -73,8 +73,10 @@ def tf_weight(tf: float) -> float:
     return 1.0 + math.log(tf) if tf >= 1.0 else tf
 
 
-def post_text(post: Need | Offer) -> PostText:
-    return post.text if post.text is not None else analyze_post(post.title, post.description)
+def post_text(post: Need | Offer, lexicon: Lexicon | None = None) -> PostText:
+    if post.text is not None:
+        return post.text
+    return analyze_post(post.title, post.description, lexicon)
 
 
 def _ordinal(d: date | None, default: int) -> int:
@@ -110,8 +112,10 @@ class _PostIndex:
         posts: Sequence[Need | Offer],
         hierarchy: AreaHierarchy,
         background: Iterable[PostText] = (),
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.hierarchy = hierarchy
+        self.lexicon = lexicon or load_lexicon()
         self.posts = list(posts)
         ids = [p.id for p in self.posts]
         if len(set(ids)) != len(ids):
@@ -121,7 +125,7 @@ class _PostIndex:
         # Rank of each id in sorted order: the deterministic tie-break.
         self.id_rank = np.empty(len(ids), dtype=np.int64)
         self.id_rank[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(len(ids))
-        texts = [post_text(p) for p in self.posts]
+        texts = [post_text(p, self.lexicon) for p in self.posts]
         self.texts = texts
         self._build_text(texts, background)
         self._build_structure()
@@ -131,10 +135,10 @@ class _PostIndex:
     def _build_text(self, texts: list[PostText], background: Iterable[PostText]) -> None:
         df: Counter[str] = Counter()
         for t in texts:
-            df.update(k for k, _ in t.terms)
+            df.update(t.keys)
         n_docs = len(texts)
         for t in background:
-            df.update(k for k, _ in t.terms)
+            df.update(t.keys)
             n_docs += 1
         self.df = df
         self.n_docs = max(n_docs, 1)
@@ -143,7 +147,7 @@ class _PostIndex:
         cols: list[int] = []
         data: list[float] = []
         for r, t in enumerate(texts):
-            for term, tf in t.terms:
+            for term, tf in zip(t.keys, t.tfs, strict=True):
                 col = vocab.setdefault(term, len(vocab))
                 rows.append(r)
                 cols.append(col)
@@ -198,7 +202,9 @@ class _PostIndex:
             ends.append(_ordinal(b, NO_END))
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.asarray(ends, dtype=np.int64)
-        self.cues = np.fromiter((len(commercial_cues(t)) for t in self.texts), np.int64, n)
+        self.cues = np.fromiter(
+            (len(commercial_cues(t, self.lexicon)) for t in self.texts), np.int64, n
+        )
         if self.role == "offer":
             self.capacity = np.fromiter((max(p.capacity, 0) for p in posts), np.int64, n)
             self.active = np.fromiter((max(p.active_matches, 0) for p in posts), np.int64, n)
@@ -303,7 +309,7 @@ class _PostIndex:
             )
             cap = capacity_value(query.capacity, query.active_matches)
             comps["capacity"] = np.full(len(rows), float(cap))
-            cues = len(commercial_cues(q_text))
+            cues = len(commercial_cues(q_text, self.lexicon))
             comps["commercial"] = np.full(len(rows), float(commercial_value(cues)))
         comps["area"] = table[self.area_ids[rows]] if len(table) else np.zeros(len(rows))
         return comps
@@ -326,7 +332,7 @@ class _PostIndex:
             return []
         if self.role == "need" and isinstance(query, Offer) and query.capacity <= 0:
             return []
-        text = post_text(query)
+        text = post_text(query, self.lexicon)
         q = _TextQuery(self, text)
         cand, dot, q_shared, d_shared = self._text_stats(q)
         keep = self._eligible(cand, query, as_of)
@@ -460,6 +466,7 @@ class _PostIndex:
             offer_text=offer_text,
             idf=self.idf_of,
             fairness_on=lam > 0,
+            lexicon=self.lexicon,
         )
         return Suggestion(
             need_id=need.id,
@@ -484,10 +491,13 @@ class OfferIndex(_PostIndex):
         offers: Sequence[Offer],
         hierarchy: AreaHierarchy,
         background: Iterable[PostText] = (),
+        lexicon: Lexicon | None = None,
     ) -> OfferIndex:
         """``background``: extra analysed texts (e.g. the needs) that only count towards the
-        document frequencies, so word rarity reflects the whole corpus of posts."""
-        return cls(offers, hierarchy, background)
+        document frequencies, so word rarity reflects the whole corpus of posts.
+        ``lexicon``: the synonym dictionary (default: bundled); texts not pre-analysed are
+        analysed with it, and so are queries without ``text``."""
+        return cls(offers, hierarchy, background, lexicon)
 
     def top_offers(
         self,
@@ -540,8 +550,9 @@ class NeedIndex(_PostIndex):
         needs: Sequence[Need],
         hierarchy: AreaHierarchy,
         background: Iterable[PostText] = (),
+        lexicon: Lexicon | None = None,
     ) -> NeedIndex:
-        return cls(needs, hierarchy, background)
+        return cls(needs, hierarchy, background, lexicon)
 
     def top_needs(
         self,
@@ -580,8 +591,10 @@ def rank_offers(
     profile: MatchingProfile = DEFAULT_PROFILE,
     top_k: int | None = None,
     exposure: Mapping[str, int] | None = None,
+    lexicon: Lexicon | None = None,
 ) -> list[Suggestion]:
     """Convenience for small sets: build a throw-away index and rank the offers for one need."""
-    return OfferIndex.build(offers, hierarchy, background=[post_text(need)]).top_offers(
-        need, as_of=as_of, top_k=top_k, profile=profile, exposure=exposure
+    index = OfferIndex.build(
+        offers, hierarchy, background=[post_text(need, lexicon)], lexicon=lexicon
     )
+    return index.top_offers(need, as_of=as_of, top_k=top_k, profile=profile, exposure=exposure)

@@ -18,10 +18,12 @@ a post (``PostText.to_json``) so that building an index does not re-run Sudachi.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,26 +75,59 @@ _STOP_WORDS_RAW = """
 MAX_TEXT_CHARS = 20_000
 
 
+_FLOATS: dict[float, float] = {}
+
+
+def _shared_float(v: float) -> float:
+    # Term frequencies take few distinct values (multiples of 0.25): share the objects.
+    v = float(v)
+    return _FLOATS.setdefault(v, v) if len(_FLOATS) < 4096 else v
+
+
 @dataclass(frozen=True, slots=True)
 class PostText:
     """The analysed text of one post.
 
-    ``terms`` maps term keys (Sudachi normalized forms, ``≈concept`` and ``#topic`` keys) to
-    weighted term frequencies. ``surfaces`` keeps the first spelling as written for keys that
-    differ from it, so a reason can say 「類義語: 高齢者 ≈ シニア」 or show シニア, not しにあ.
+    ``keys``/``tfs``: term keys (Sudachi normalized forms, ``≈concept``, ``#topic`` and ``~``
+    character-bigram keys) and their weighted term frequencies, sorted by key.
+    ``surface_keys``/``surfaces``: the first spelling as written, for keys that differ from it,
+    so a reason can say 「類義語: 高齢者 ≈ シニア」 or show シニア, not しにあ.
+    Parallel tuples of interned strings keep 100,000 posts small in memory.
     """
 
-    terms: tuple[tuple[str, float], ...]
-    surfaces: tuple[tuple[str, str], ...] = ()
+    keys: tuple[str, ...]
+    tfs: tuple[float, ...]
+    surface_keys: tuple[str, ...] = ()
+    surfaces: tuple[str, ...] = ()
+
+    @classmethod
+    def from_terms(cls, terms: dict[str, float], surfaces: dict[str, str]) -> PostText:
+        items = sorted(terms.items())
+        sitems = sorted(surfaces.items())
+        return cls(
+            keys=tuple(sys.intern(k) for k, _ in items),
+            tfs=tuple(_shared_float(v) for _, v in items),
+            surface_keys=tuple(sys.intern(k) for k, _ in sitems),
+            surfaces=tuple(sys.intern(v) for _, v in sitems),
+        )
+
+    @property
+    def terms(self) -> tuple[tuple[str, float], ...]:
+        return tuple(zip(self.keys, self.tfs, strict=True))
 
     def term_dict(self) -> dict[str, float]:
-        return dict(self.terms)
+        return dict(zip(self.keys, self.tfs, strict=True))
 
     def surface_dict(self) -> dict[str, str]:
-        return dict(self.surfaces)
+        return dict(zip(self.surface_keys, self.surfaces, strict=True))
 
     def to_json(self) -> dict:
-        return {"v": ANALYSIS_VERSION, "terms": list(self.terms), "surfaces": list(self.surfaces)}
+        """A JSON-able value to store beside the post (e.g. in a JSONField)."""
+        return {
+            "v": ANALYSIS_VERSION,
+            "terms": [[k, t] for k, t in zip(self.keys, self.tfs, strict=True)],
+            "surfaces": [[k, s] for k, s in zip(self.surface_keys, self.surfaces, strict=True)],
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> PostText:
@@ -101,9 +136,9 @@ class PostText:
                 f"PostText was analysed with version {data.get('v')!r}, engine expects "
                 f"{ANALYSIS_VERSION!r}: re-analyse the post"
             )
-        return cls(
-            terms=tuple((sys.intern(k), float(v)) for k, v in data["terms"]),
-            surfaces=tuple((sys.intern(k), s) for k, s in data.get("surfaces", [])),
+        return cls.from_terms(
+            {str(k): float(v) for k, v in data["terms"]},
+            {str(k): str(s) for k, s in data.get("surfaces", [])},
         )
 
 
@@ -118,6 +153,13 @@ class Lexicon:
     labels: dict[str, str]  # concept/topic key → display label
     fuzzy_keys: tuple[str, ...]  # long kana keys, candidates for rapidfuzz near-matching
     commercial_cues: tuple[tuple[str, ...], ...]  # sales-pitch cues, each a set of term keys
+    fingerprint: str = ""  # hash of the dictionary's content: part of ``analysis_version``
+    _fuzzy_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def analysis_version(self) -> str:
+        """Store this with analysed text: it changes when the analyser or dictionary does."""
+        return f"{ANALYSIS_VERSION}:{self.fingerprint}"
 
 
 def _word_tokens(text: str) -> list[str]:
@@ -128,15 +170,33 @@ def _content_keys(text: str) -> list[str]:
     return [u.normalized for u in tokenize_units(text) if u.content]
 
 
+def default_lexicon_data() -> dict:
+    """The bundled dictionary as data (``synonyms``, ``topics``, ``commercial_cues``), e.g. to
+    seed the coordinators' editable synonym table."""
+    return yaml.safe_load(SYNONYMS_PATH.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(path: str | None = None) -> Lexicon:
-    """Compile ``synonyms.yaml``: every variant is tokenized like a post, so the lookup sees the
-    same normalized forms. A word listed in two groups keeps its first group."""
-    raw = yaml.safe_load(Path(path or SYNONYMS_PATH).read_text(encoding="utf-8"))
+    """The dictionary in ``synonyms.yaml`` (or another YAML file of the same shape), compiled."""
+    return build_lexicon(yaml.safe_load(Path(path or SYNONYMS_PATH).read_text(encoding="utf-8")))
+
+
+def build_lexicon(raw: dict) -> Lexicon:
+    """Compile a dictionary given as data: ``{"synonyms": [[見出し, 語, ...], ...],
+    "topics": {話題: [語, ...]}, "commercial_cues": [語, ...], "version": "..."}`` (topics and
+    cues optional). Every word is tokenized like a post, so lookups see the same normalized
+    forms. A word listed in two groups keeps its first group. The Django side can build one
+    from the coordinators' synonym table and pass it to ``analyze_post`` and the indexes."""
+    fingerprint = hashlib.sha256(
+        json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
     concept_of: dict[str, str] = {}
     phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     labels: dict[str, str] = {}
     for group in raw.get("synonyms") or []:
+        if not group:
+            continue
         head = str(group[0])
         key = sys.intern(CONCEPT_PREFIX + fold(head))
         labels[key] = head
@@ -178,6 +238,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         labels=labels,
         fuzzy_keys=fuzzy_keys,
         commercial_cues=tuple(c for c in cues if c),
+        fingerprint=fingerprint,
     )
 
 
@@ -189,15 +250,33 @@ def stop_words() -> frozenset[str]:
 ANALYSIS_VERSION = "1"
 
 
-@lru_cache(maxsize=65536)
-def _fuzzy_concept(key: str) -> str | None:
+def _fuzzy_concept(lex: Lexicon, key: str) -> str | None:
     """A long kana word not in the dictionary, close to a listed one (typos, long-vowel and
     small-kana variants: ぼらんていあ ≈ ぼらんてぃあ) → that word's concept."""
-    lex = load_lexicon()
     if len(key) < 5 or not _KANA_ONLY.match(key) or not lex.fuzzy_keys:
         return None
+    if key in lex._fuzzy_cache:
+        return lex._fuzzy_cache[key]
     hit = process.extractOne(key, lex.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=80)
-    return lex.concept_of[hit[0]] if hit else None
+    concept = lex.concept_of[hit[0]] if hit else None
+    if len(lex._fuzzy_cache) < 65536:
+        lex._fuzzy_cache[key] = concept
+    return concept
+
+
+_HAS_KANJI = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=65536)
+def _kana_alias(key: str) -> str:
+    """A word written in katakana that Sudachi only knows in hiragana or kanji (ヒロバ → 広場):
+    re-read its hiragana form; keep the result only if it is one word with a kanji spelling."""
+    if len(key) < 2 or not _KANA_ONLY.match(key):
+        return key
+    units = tokenize_units(key)
+    if len(units) == 1 and units[0].content and _HAS_KANJI.search(units[0].normalized):
+        return units[0].normalized
+    return key
 
 
 def _is_term(key: str, unit_pos: str, unit_pos2: str) -> bool:
@@ -216,8 +295,9 @@ def _add(bag: dict[str, float], key: str, tf: float) -> None:
     bag[key] = bag.get(key, 0.0) + tf
 
 
-def _analyze_one(text: str, tf: float, bag: dict[str, float], surfaces: dict[str, str]) -> None:
-    lex = load_lexicon()
+def _analyze_one(
+    lex: Lexicon, text: str, tf: float, bag: dict[str, float], surfaces: dict[str, str]
+) -> None:
     units = tokenize_units(text[:MAX_TEXT_CHARS])
     norm = [u.normalized for u in units]
     i = 0
@@ -239,7 +319,9 @@ def _analyze_one(text: str, tf: float, bag: dict[str, float], surfaces: dict[str
         if not u.content:
             continue
         key = u.normalized
-        concept = lex.concept_of.get(key) or _fuzzy_concept(key)
+        if key not in lex.concept_of and u.surface != key:
+            key = _kana_alias(key)  # only katakana surfaces fold to a differing kana key
+        concept = lex.concept_of.get(key) or _fuzzy_concept(lex, key)
         if concept:
             _add(bag, concept, tf)
             surfaces.setdefault(concept, u.surface)
@@ -265,35 +347,36 @@ def _analyze_one(text: str, tf: float, bag: dict[str, float], surfaces: dict[str
                     _add(bag, part, tf * PART_TF)
 
 
-def analyze_post(title: str, description: str = "") -> PostText:
-    """Analyse a post's title and description into weighted terms (see module docstring)."""
+def analyze_post(title: str, description: str = "", lexicon: Lexicon | None = None) -> PostText:
+    """Analyse a post's title and description into weighted terms (see module docstring).
+
+    ``lexicon``: the dictionary to use (default: the bundled ``synonyms.yaml``). Index and
+    stored texts must use the same one; compare ``Lexicon.analysis_version``."""
+    lex = lexicon or load_lexicon()
     bag: dict[str, float] = {}
     surfaces: dict[str, str] = {}
-    _analyze_one(title or "", TITLE_TF, bag, surfaces)
-    _analyze_one(description or "", BODY_TF, bag, surfaces)
-    lex = load_lexicon()
+    _analyze_one(lex, title or "", TITLE_TF, bag, surfaces)
+    _analyze_one(lex, description or "", BODY_TF, bag, surfaces)
     topics: dict[str, float] = {}
     for key in bag:
         for topic in lex.topics_of.get(key, ()):
             topics[topic] = TOPIC_TF  # presence, not count: a topic is a weak bridge
     for topic, tf in topics.items():
         _add(bag, topic, tf)
-    return PostText(
-        terms=tuple(sorted(bag.items())),
-        surfaces=tuple(sorted(surfaces.items())),
-    )
+    return PostText.from_terms(bag, surfaces)
 
 
-def commercial_cues(text: PostText) -> tuple[str, ...]:
+def commercial_cues(text: PostText, lexicon: Lexicon | None = None) -> tuple[str, ...]:
     """The sales-pitch cue words (``commercial_cues`` in the dictionary) a post contains."""
-    keys = {k for k, _ in text.terms}
-    return tuple("".join(c) for c in load_lexicon().commercial_cues if all(k in keys for k in c))
+    keys = set(text.keys)
+    lex = lexicon or load_lexicon()
+    return tuple("".join(c) for c in lex.commercial_cues if all(k in keys for k in c))
 
 
-def display_term(key: str) -> str:
+def display_term(key: str, lexicon: Lexicon | None = None) -> str:
     """How a term key is shown to a coordinator: concept and topic keys by their label."""
     if key.startswith(CONCEPT_PREFIX) or key.startswith(TOPIC_PREFIX):
-        label = load_lexicon().labels.get(key)
+        label = (lexicon or load_lexicon()).labels.get(key)
         if label:
             return label
         return key[1:].removeprefix("phrase:")

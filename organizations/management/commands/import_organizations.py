@@ -71,8 +71,7 @@ class Command(BaseCommand):
             bad = len(report.bad_lines)
             if report.file_errors or not report.skip_invalid:
                 raise CommandError(
-                    _("%(bad)d行にエラーがあります。何も取り込んでいません")
-                    % {"bad": bad}
+                    _("%(bad)d行にエラーがあります。何も取り込んでいません") % {"bad": bad}
                     + f" ({bad} line(s) with errors; nothing was imported):\n{listing}"
                 )
             self.stderr.write(
@@ -130,8 +129,7 @@ class Command(BaseCommand):
             "unchanged": report.unchanged,
         }
         english = (
-            f"created {report.created}, updated {report.updated}, "
-            f"unchanged {report.unchanged}"
+            f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}"
         )
         if report.dry_run:
             out(

@@ -37,9 +37,18 @@ class Command(BaseCommand):
         base = [sys.executable, "-m", "celery", "-A", "tsunagu.celery"]
         children = [
             subprocess.Popen(
-                [*base, "worker", "--loglevel=INFO", "-c", str(options["concurrency"]),
-                 "--without-mingle", "--without-gossip", "-n", "worker@%h"]
-            ),  # fmt: skip
+                [
+                    *base,
+                    "worker",
+                    "--loglevel=INFO",
+                    "-c",
+                    str(options["concurrency"]),
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-n",
+                    "worker@%h",
+                ]
+            ),
             subprocess.Popen([*base, "beat", "--loglevel=INFO"]),
         ]
 

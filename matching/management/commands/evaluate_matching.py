@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from matching import evaluation
+from matching.datasets import DatasetError, read_dataset, validate_dataset
+
+
+class Command(BaseCommand):
+    help = (
+        "ラベル付きデータセットでマッチングを評価します（利用者のデータには触れません）。"
+        " (Evaluate the engine on a labelled dataset, in an isolated database.)"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("dataset", type=Path)
+        parser.add_argument("--rankings-out", type=Path, required=True)
+        parser.add_argument("--seeds", type=int, default=20, help="random baseline seeds")
+        parser.add_argument("--isolated", action="store_true", help=Command.isolated_help)
+
+    isolated_help = "internal: already running in the throwaway database"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["dataset"].resolve()
+        out: Path = options["rankings_out"].resolve()
+        try:
+            data = read_dataset(path)
+            if not options["isolated"]:
+                validate_dataset(data)  # fail before starting anything
+        except DatasetError as exc:
+            raise CommandError(
+                f"データセットが不正です。何も読み込んでいません (invalid dataset): {exc}"
+            ) from exc
+        if not options["isolated"]:
+            code = evaluation.evaluate_in_isolation(path, out, seeds=options["seeds"])
+            if code:
+                raise CommandError(f"評価に失敗しました (evaluation failed, exit {code})")
+            return
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_dataset", str(path), verbosity=0, stdout=open("/dev/null", "w"))
+        rankings = evaluation.rank_loaded_dataset(data)
+        evaluation.write_rankings(out, rankings)
+        self.stdout.write(evaluation.report(data, rankings, options["seeds"]))
+        self.stdout.write(f"rankings: {out}")

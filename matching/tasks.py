@@ -1,0 +1,43 @@
+"""Thin Celery tasks: each calls a plain function in ``matching.adapter`` or
+``matching.services``. Tasks are idempotent: a retried or duplicated message rewrites the
+same rows (one per pair)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import adapter, services
+
+RETRY = {
+    "autoretry_for": (OperationalError,),  # deadlock, lock timeout, database restarting
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="matching.rescore_need", **RETRY)
+def rescore_need(need_id: int) -> int:
+    return adapter.rescore_need(need_id)
+
+
+@shared_task(name="matching.rescore_offer", **RETRY)
+def rescore_offer(offer_id: int) -> int:
+    return adapter.rescore_offer(offer_id)
+
+
+@shared_task(name="matching.plan_full_rescore", **RETRY)
+def plan_full_rescore(run_id: int) -> int:
+    return services.plan_full_rescore(run_id, send_chunk=rescore_chunk.delay)
+
+
+@shared_task(name="matching.rescore_chunk", bind=True, **RETRY)
+def rescore_chunk(self, run_id: int, need_ids: list[int]) -> int:
+    try:
+        return services.rescore_chunk(run_id, need_ids)
+    except OperationalError:
+        raise  # retried by autoretry_for
+    except Exception as exc:
+        services.fail_run(run_id, exc)
+        raise
