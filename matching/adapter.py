@@ -285,6 +285,32 @@ def build_indexes(model: type[Need] | type[Offer], lexicon: engine.Lexicon) -> d
 # --------------------------------------------------------------------------- ranking
 
 
+def _rank_needs(
+    needs: Sequence[Need],
+    *,
+    top_k: int,
+    profile: engine.MatchingProfile,
+    as_of: date,
+    lexicon: engine.Lexicon,
+) -> dict[int, list[engine.Suggestion]]:
+    """Best offers for several needs at once: one index lookup, one geography, one batch of
+    text analyses (what a full re-score chunk needs)."""
+    indexes = _offer_indexes.get(Offer, lexicon)
+    geo = geography()
+    out: dict[int, list[engine.Suggestion]] = {}
+    for need, feature in zip(needs, need_features(needs, lexicon), strict=True):
+        if not feature.is_open:
+            out[need.pk] = []
+            continue
+        city = city_of_post(geo, need)
+        targets = list(indexes) if city == NO_CITY else [city] if city in indexes else []
+        found: list[engine.Suggestion] = []
+        for target in targets:
+            found += indexes[target].top_offers(feature, as_of=as_of, top_k=top_k, profile=profile)
+        out[need.pk] = _merge(found, top_k)
+    return out
+
+
 def rank_for_need(
     need: Need,
     *,
@@ -296,23 +322,14 @@ def rank_for_need(
 ) -> list[engine.Suggestion]:
     """The best offers for one need (an empty list for a need that is not open)."""
     profile = profile or active_profile()
-    lexicon = lexicon or current_lexicon()
     need = _with_codes(Need.objects.filter(pk=need.pk)).get()
-    feature = need_features([need], lexicon)[0]
-    if not feature.is_open:
-        return []
-    indexes = _offer_indexes.get(Offer, lexicon)
-    city = city_of_post(geography(), need)
-    targets = list(indexes) if city == NO_CITY else [city] if city in indexes else []
-    results: list[engine.Suggestion] = []
-    for target in targets:
-        results += indexes[target].top_offers(
-            feature,
-            as_of=as_of or today(),
-            top_k=top_k or profile.top_k,
-            profile=engine_override or engine_profile(profile),
-        )
-    return _merge(results, top_k or profile.top_k)
+    return _rank_needs(
+        [need],
+        top_k=top_k or profile.top_k,
+        profile=engine_override or engine_profile(profile),
+        as_of=as_of or today(),
+        lexicon=lexicon or current_lexicon(),
+    )[need.pk]
 
 
 def rank_for_offer(
@@ -456,12 +473,15 @@ def rescore_offer(offer_id: int) -> int:
 def rank_needs_chunk(need_ids: Sequence[int]) -> int:
     """Re-score a chunk of needs with this process's cached offer index (full re-score)."""
     profile = active_profile()
-    lexicon = current_lexicon()
-    written = 0
-    for need in Need.objects.filter(pk__in=need_ids).order_by("pk"):
-        found = rank_for_need(need, profile=profile, lexicon=lexicon)
-        written += store_for_need(need.pk, found, profile)
-    return written
+    needs = list(_with_codes(Need.objects.filter(pk__in=need_ids).order_by("pk")))
+    ranked = _rank_needs(
+        needs,
+        top_k=profile.top_k,
+        profile=engine_profile(profile),
+        as_of=today(),
+        lexicon=current_lexicon(),
+    )
+    return sum(store_for_need(pk, found, profile) for pk, found in ranked.items())
 
 
 def clear_caches() -> None:
