@@ -109,7 +109,7 @@ class Post(models.Model):
 
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("終了日は開始日より後の日付にしてください。")})
+            raise ValidationError({"ends_on": _("終了日は開始日以降の日付にしてください。")})
         if self.title is not None and not self.title.strip():
             raise ValidationError({"title": _("タイトルを入力してください。")})
 

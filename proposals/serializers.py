@@ -93,7 +93,7 @@ class PostSerializer(serializers.ModelSerializer):
         ends_on = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
         if starts_on and ends_on and ends_on < starts_on:
             raise serializers.ValidationError(
-                {"ends_on": _("終了日は開始日より後の日付にしてください。")}
+                {"ends_on": _("終了日は開始日以降の日付にしてください。")}
             )
         return attrs
 

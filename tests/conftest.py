@@ -67,6 +67,7 @@ def celery_test_queue(tmp_path_factory):
             "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control"),
             "store_processed": False,
+            "polling_interval": 0.1,
         }
     yield {"queue": queue, "folder": str(folder) if folder else None}
     if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):

@@ -9,6 +9,7 @@ session uses its own queue so that stale messages from other runs never reach it
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,8 +65,14 @@ class WorkerProcess:
             "-n", f"{name or 'test-' + uuid.uuid4().hex[:6]}@%h",
         ]  # fmt: skip
         self.log = open(self.log_path, "ab")
+        # Its own process group, so that stopping it also stops its pool processes.
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT
+            cmd,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 
@@ -91,17 +98,21 @@ class WorkerProcess:
         except OSError:
             return ""
 
-    def stop(self, sig: int | None = None, timeout: float = 20.0) -> None:
+    def stop(self, sig: int | None = None, grace: float = 2.0) -> None:
+        """Stop the worker: ``sig`` to its process group (default SIGTERM, a warm
+        shutdown), then SIGKILL whatever is left after ``grace`` seconds."""
         if self.proc and self.proc.poll() is None:
-            if sig is not None:
-                self.proc.send_signal(sig)
-            else:
-                self.proc.terminate()
+            pgid = os.getpgid(self.proc.pid)
+            os.killpg(pgid, sig if sig is not None else signal.SIGTERM)
             try:
-                self.proc.wait(timeout=timeout)
+                self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
+                pass
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=10)
         if getattr(self, "log", None):
             self.log.close()
 

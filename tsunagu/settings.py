@@ -5,6 +5,7 @@ whole platform (web, worker, beat) runs with no server. Production sets DATABASE
 CELERY_BROKER_URL, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS (see .env.example).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -90,8 +91,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
         ),
     }
-    # A file, not :memory:, so that a worker process started by a test sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-tsunagu.sqlite3")}
+    # A file, not :memory:, so that a worker process started by a test sees the test data;
+    # one per test run, so that two runs at once do not destroy each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-tsunagu-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -201,6 +203,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # The transport polls its folder; the default second per message makes a burst of
+        # tasks (a demo load, a re-score) crawl.
+        "polling_interval": 0.1,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Longer than the slowest task, so a late-acked task is not redelivered while running.
