@@ -23,6 +23,16 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def dev_dataset() -> "Path":
+    """``shared/datasets/dev.json`` beside the repo (where CI and the workplace keep it)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "dev.json"
+    if not path.exists():
+        _unavailable(f"the labelled dataset is not at {path}")
+    return path
+
+
 def require_redis() -> str:
     """The Redis URL the platform is configured with, or skip/fail."""
     from django.conf import settings

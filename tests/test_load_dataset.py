@@ -9,20 +9,16 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import dev_dataset
 from django.core.management import CommandError, call_command
 
-DEV = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "dev.json"
-if not DEV.exists():  # CI clones the repo with shared/ beside it
-    DEV = Path("/work/shared/datasets/dev.json")
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def dev() -> dict:
-    if not DEV.exists():
-        pytest.skip(f"dataset not found: {DEV}")
-    return json.loads(DEV.read_text(encoding="utf-8"))
+    return json.loads(dev_dataset().read_text(encoding="utf-8"))
 
 
 def run(path: Path | str) -> str:
@@ -57,7 +53,7 @@ def test_loads_the_dev_set(dev):
     from organizations.models import Area, Organization
     from proposals.models import Need, Offer
 
-    out = run(DEV)
+    out = run(dev_dataset())
     source = dataset_source(dev["city"])
     n_judgments = sum(len(g) for g in dev["judgments"].values())
 
@@ -120,11 +116,11 @@ def test_second_load_changes_nothing(dev):
     from matching.datasets import dataset_ids, load_dataset
     from proposals.models import Offer
 
-    first = load_dataset(DEV)
+    first = load_dataset(dev_dataset())
     counts = row_counts()
     stamps = dict(Offer.objects.values_list("pk", "updated_at"))
 
-    out = run(DEV)
+    out = run(dev_dataset())
 
     assert row_counts() == counts
     assert dict(Offer.objects.values_list("pk", "updated_at")) == stamps
@@ -141,7 +137,7 @@ def test_reload_updates_changed_rows_and_drops_stale_judgments(dev, tmp_path):
     from matching.models import RelevanceJudgment
     from proposals.models import Need
 
-    load_dataset(DEV)
+    load_dataset(dev_dataset())
     data = copy.deepcopy(dev)
     data["needs"][0]["title"] = "新しいタイトル"
     need_id = next(iter(data["judgments"]))
@@ -160,7 +156,7 @@ def test_reload_updates_changed_rows_and_drops_stale_judgments(dev, tmp_path):
 def test_two_cities_do_not_collide(dev, tmp_path):
     from matching.datasets import load_dataset
 
-    a = load_dataset(DEV)
+    a = load_dataset(dev_dataset())
     other = copy.deepcopy(dev)
     other["city"] = "別の市"
     b = load_dataset(write(tmp_path, other))

@@ -24,8 +24,12 @@ from matching.engine.evaluate import (
     tfidf_baseline_rankings,
 )
 
-DEV = Path("/work/shared/datasets/dev.json")
-needs_dev = pytest.mark.skipif(not DEV.exists(), reason="dev dataset not present")
+
+@pytest.fixture
+def dev_path() -> Path:
+    from conftest import dev_dataset
+
+    return dev_dataset()
 
 
 def test_ndcg_hand_computed():
@@ -145,9 +149,8 @@ def test_random_baseline_is_seeded():
     assert random_baseline_rankings(ds, 1) == random_baseline_rankings(ds, 1)
 
 
-@needs_dev
-def test_engine_on_dev_set_reaches_target_and_beats_tfidf():
-    ds = load_dataset_features(DEV)
+def test_engine_on_dev_set_reaches_target_and_beats_tfidf(dev_path):
+    ds = load_dataset_features(dev_path)
     engine = evaluate_rankings(rank_all(ds), ds.judgments)
     tfidf = evaluate_rankings(tfidf_baseline_rankings(ds), ds.judgments)
     rand = random_baseline_scores(ds, 5)
@@ -159,9 +162,8 @@ def test_engine_on_dev_set_reaches_target_and_beats_tfidf():
         assert sorted(ranking) == sorted(o.id for o in ds.offers)
 
 
-@needs_dev
-def test_cli_prints_the_side_by_side_table(capsys, tmp_path):
-    assert main([str(DEV), "--seeds", "2"]) == 0
+def test_cli_prints_the_side_by_side_table(capsys, tmp_path, dev_path):
+    assert main([str(dev_path), "--seeds", "2"]) == 0
     out = capsys.readouterr().out
     assert "engine" in out and "tfidf" in out and "random" in out and "nDCG@10" in out
     bad = tmp_path / "bad.json"

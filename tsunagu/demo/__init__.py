@@ -54,9 +54,11 @@ COORDINATOR_PERMISSIONS: list[tuple[str, str, tuple[str, ...]]] = [
     ("proposals", "offer", ("add", "change", "view")),
     ("proposals", "collaborationform", ("view",)),
     ("proposals", "support", ("view",)),
+    # The civic synonym dictionary is the coordinators' to keep (docs/matching.md).
+    ("matching", "synonymgroup", ("add", "change", "view", "delete")),
 ]
 # Apps whose every model coordinators may view (suggestions, scoring settings…), whatever
-# models they define when the demo is loaded. Changing engine settings stays with admins.
+# models they define when the demo is loaded. Changing the weights stays with admins.
 COORDINATOR_VIEW_APPS = ("matching",)
 
 

@@ -63,6 +63,8 @@ class Command(BaseCommand):
                     child.kill()
 
         signal.signal(signal.SIGTERM, lambda *a: (stop_children(), sys.exit(0)))
+        # Ctrl+C must stop everything even when started from a script that ignores SIGINT.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         time.sleep(1)
         url = f"http://{options['addrport']}/"
         self.stdout.write(
