@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -23,10 +24,8 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def dev_dataset() -> "Path":
+def dev_dataset() -> Path:
     """``shared/datasets/dev.json`` beside the repo (where CI and the workplace keep it)."""
-    from pathlib import Path
-
     path = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "dev.json"
     if not path.exists():
         _unavailable(f"the labelled dataset is not at {path}")

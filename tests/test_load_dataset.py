@@ -12,7 +12,6 @@ import pytest
 from conftest import dev_dataset
 from django.core.management import CommandError, call_command
 
-
 pytestmark = pytest.mark.django_db
 
 

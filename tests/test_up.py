@@ -55,7 +55,7 @@ def test_up_serves_the_demo_city_with_a_real_worker(tmp_path):
     env.update(TSUNAGU_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115 - closed below
+    log = open(tmp_path / "up.log", "wb")  # closed in the finally below
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "up", f"127.0.0.1:{port}"],
         cwd=ROOT,
@@ -66,7 +66,7 @@ def test_up_serves_the_demo_city_with_a_real_worker(tmp_path):
     )
     try:
         assert poll(lambda: get(base + "/")[0] == 200, 120), (tmp_path / "up.log").read_text()
-        status, page = get(base + "/")
+        _, page = get(base + "/")
         assert "みなと台市" in page and "協働テーマ" in page
         output = (tmp_path / "up.log").read_text()
         assert "demo-coord" in output and "tsunagu-demo-2026" in output
