@@ -491,7 +491,12 @@ def profile_chunk(chunk_size: int) -> None:
     def step(label: str, t0: float) -> float:
         t1 = time.perf_counter()
         phases.append((label, t1 - t0))
-        print(f"  {label:<58} {t1 - t0:7.2f} s", flush=True)
+        rss = proc_status(os.getpid())
+        print(
+            f"  {label:<62} {t1 - t0:7.2f} s   RSS {rss.get('VmRSS', 0):5d} MiB "
+            f"(peak {rss.get('VmHWM', 0)})",
+            flush=True,
+        )
         return t1
 
     t = time.perf_counter()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from proposals.models import Need, Offer
 
@@ -20,3 +20,9 @@ def need_saved(sender, instance: Need, raw: bool = False, **kwargs) -> None:
 def offer_saved(sender, instance: Offer, raw: bool = False, **kwargs) -> None:
     if not raw:
         services.post_changed("offer", instance.pk, instance.status)
+
+
+# Sent by matching.workflow after every successful match transition (inside its
+# transaction): receivers schedule what follows (follow-ups, cancelled bookings, …).
+# kwargs: match, name (transition), source, target, actor, comment.
+match_transitioned = Signal()

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "auditlog",
     "tsunagu",
     "organizations",
     "proposals",
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each audited change (django-auditlog).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -240,3 +243,6 @@ LOGGING = {
 
 # --- Tsunagu --------------------------------------------------------------------------
 TSUNAGU_SITE_NAME = env("TSUNAGU_SITE_NAME", default="つなぐ")
+# An introduction must be answered within this many business days (weekends and Japanese
+# public holidays excluded); then the party is reminded, and a day later the coordinator.
+TSUNAGU_RESPONSE_BUSINESS_DAYS = env.int("TSUNAGU_RESPONSE_BUSINESS_DAYS", default=5)

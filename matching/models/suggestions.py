@@ -1,4 +1,4 @@
-"""Matching: relevance judgments kept for evaluating the scoring engine."""
+"""The engine side of matching: profiles, synonyms, analyses, suggestions, re-score runs."""
 
 from __future__ import annotations
 

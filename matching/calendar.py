@@ -1,0 +1,37 @@
+"""Business days in Japan: weekends, public holidays (jpholiday) and the New Year break
+that city offices close for (12/29–1/3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jpholiday
+
+
+def is_business_day(day: dt.date) -> bool:
+    if day.weekday() >= 5 or jpholiday.is_holiday(day):
+        return False
+    # 年末年始: city offices are closed from 29 December to 3 January.
+    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
+
+
+def add_business_days(start: dt.date, days: int) -> dt.date:
+    """The day ``days`` business days after ``start`` (``start`` itself not counted)."""
+    if days < 0:
+        raise ValueError("days must be ≥ 0")
+    day = start
+    while days:
+        day += dt.timedelta(days=1)
+        if is_business_day(day):
+            days -= 1
+    return day
+
+
+def business_days_between(start: dt.date, end: dt.date) -> int:
+    """Business days after ``start`` up to and including ``end`` (0 if end ≤ start)."""
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_business_day(day):
+            count += 1
+    return count

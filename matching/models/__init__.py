@@ -1,0 +1,40 @@
+"""Matching models: suggestions (engine output), matches and their coordination."""
+
+from .consultations import CalendarFeed, ConsultationBooking, ConsultationSlot
+from .matches import (
+    InterestRequest,
+    Match,
+    MatchParty,
+    MatchTransition,
+    RejectionReason,
+    ReviewDecision,
+)
+from .outcomes import ContinuationFollowUp, Evaluation
+from .suggestions import (
+    MatchingProfile,
+    PostAnalysis,
+    RelevanceJudgment,
+    RescoreRun,
+    Suggestion,
+    SynonymGroup,
+)
+
+__all__ = [
+    "CalendarFeed",
+    "ConsultationBooking",
+    "ConsultationSlot",
+    "ContinuationFollowUp",
+    "Evaluation",
+    "InterestRequest",
+    "Match",
+    "MatchParty",
+    "MatchTransition",
+    "MatchingProfile",
+    "PostAnalysis",
+    "RejectionReason",
+    "RelevanceJudgment",
+    "RescoreRun",
+    "ReviewDecision",
+    "Suggestion",
+    "SynonymGroup",
+]
