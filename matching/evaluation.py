@@ -29,7 +29,7 @@ def evaluate_in_isolation(dataset_path: Path, rankings_out: Path, seeds: int = 2
         env.update(
             DATABASE_URL=f"sqlite:///{Path(tmp) / 'evaluation.sqlite3'}",
             TSUNAGU_VAR_DIR=tmp,
-            CELERY_BROKER_URL="filesystem://",  # tasks sent while loading stay in tmp
+            CELERY_BROKER_URL="filesystem://localhost//",  # tasks sent while loading stay in tmp
             CELERY_BROKER_FOLDER=str(Path(tmp) / "broker"),
         )
         env.pop("CELERY_RESULT_BACKEND", None)
