@@ -420,26 +420,31 @@ def _upsert(rows: list[Suggestion]) -> None:
 
 
 @transaction.atomic
+def _replace(
+    side: str, post_id: int, suggestions: Sequence[engine.Suggestion], profile: MatchingProfile
+) -> int:
+    """Make ``suggestions`` the stored pairs of one post (``side`` "need" or "offer"):
+    one row per pair, always; pairs no longer suggested are removed."""
+    other = "offer" if side == "need" else "need"
+    keep = [int(getattr(s, f"{other}_id")) for s in suggestions]
+    Suggestion.objects.filter(**{f"{side}_id": post_id}).exclude(
+        **{f"{other}_id__in": keep}
+    ).delete()
+    rows = _rows(suggestions, profile, timezone.now())
+    _upsert(rows)
+    return len(rows)
+
+
 def store_for_need(
     need_id: int, suggestions: Sequence[engine.Suggestion], profile: MatchingProfile
 ) -> int:
-    """Replace a need's suggestions with ``suggestions`` (one row per pair, always)."""
-    keep = [int(s.offer_id) for s in suggestions]
-    Suggestion.objects.filter(need_id=need_id).exclude(offer_id__in=keep).delete()
-    rows = _rows(suggestions, profile, timezone.now())
-    _upsert(rows)
-    return len(rows)
+    return _replace("need", need_id, suggestions, profile)
 
 
-@transaction.atomic
 def store_for_offer(
     offer_id: int, suggestions: Sequence[engine.Suggestion], profile: MatchingProfile
 ) -> int:
-    keep = [int(s.need_id) for s in suggestions]
-    Suggestion.objects.filter(offer_id=offer_id).exclude(need_id__in=keep).delete()
-    rows = _rows(suggestions, profile, timezone.now())
-    _upsert(rows)
-    return len(rows)
+    return _replace("offer", offer_id, suggestions, profile)
 
 
 def remove_suggestions(*, need_id: int | None = None, offer_id: int | None = None) -> int:

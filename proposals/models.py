@@ -97,6 +97,20 @@ class Post(models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at", "-pk"]
+        # %(class)s: "need_…" and "offer_…", one definition for both.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="%(class)s_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="%(class)s_period_ordered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -134,19 +148,6 @@ class Need(Post):
     class Meta(Post.Meta):
         verbose_name = _("ニーズ（協働テーマ）")
         verbose_name_plural = _("ニーズ（協働テーマ）")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="need_unique_external_id",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(ends_on__isnull=True)
-                | models.Q(starts_on__isnull=True)
-                | models.Q(ends_on__gte=models.F("starts_on")),
-                name="need_period_ordered",
-            ),
-        ]
 
     @staticmethod
     def default_kind_for(organization: Organization) -> str:
@@ -172,17 +173,7 @@ class Offer(Post):
         verbose_name = _("シーズ（できること）")
         verbose_name_plural = _("シーズ（できること）")
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="offer_unique_external_id",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(ends_on__isnull=True)
-                | models.Q(starts_on__isnull=True)
-                | models.Q(ends_on__gte=models.F("starts_on")),
-                name="offer_period_ordered",
-            ),
+            *Post.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(capacity__gte=1), name="offer_capacity_positive"
             ),
