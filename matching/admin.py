@@ -68,3 +68,10 @@ class RescoreRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+from . import (  # noqa: E402
+    admin_consultations,  # noqa: F401
+    admin_outcomes,  # noqa: F401
+    admin_workflow,  # noqa: F401
+)

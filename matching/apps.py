@@ -7,4 +7,6 @@ class MatchingConfig(AppConfig):
     verbose_name = _("マッチング")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        # signals: proposals → matching; consultations and outcomes: match_transitioned
+        # receivers; audit: the models django-auditlog records.
+        from . import audit, consultations, outcomes, signals  # noqa: F401

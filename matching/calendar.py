@@ -3,6 +3,7 @@ that city offices close for (12/29–1/3)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import jpholiday
@@ -35,3 +36,17 @@ def business_days_between(start: dt.date, end: dt.date) -> int:
         if is_business_day(day):
             count += 1
     return count
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later; a day the target month does not
+    have becomes its last day (31 August + 6 months → 28/29 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def fiscal_year(day: dt.date) -> int:
+    """Japanese fiscal year (年度, April to March): 2027-03-31 is in FY2026."""
+    return day.year if day.month >= 4 else day.year - 1

@@ -41,3 +41,10 @@ def rescore_chunk(self, run_id: int, need_ids: list[int]) -> int:
     except Exception as exc:
         services.fail_run(run_id, exc)
         raise
+
+
+# Registered with Celery through this module (autodiscovery imports matching.tasks only).
+from . import (  # noqa: E402
+    tasks_consultations,  # noqa: F401  (consultation reminders)
+    tasks_outcomes,  # noqa: F401  (daily outcome tasks)
+)

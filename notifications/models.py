@@ -21,7 +21,7 @@ class Notification(models.Model):
     url = models.CharField(_("リンク"), max_length=500, blank=True)
     payload = models.JSONField(_("内容"), default=dict, blank=True)
     # The same event never notifies the same person twice (retries, duplicated tasks).
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    dedupe_key = models.CharField(max_length=200, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("既読日時"), null=True, blank=True)
 
@@ -32,7 +32,7 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"],
-                condition=models.Q(dedupe_key__isnull=False),
+                condition=~models.Q(dedupe_key=""),
                 name="notification_unique_per_recipient_and_event",
             )
         ]

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -189,6 +190,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PostStatusEnum": "proposals.models.Status",
         "RescoreRunStatusEnum": "matching.models.RescoreRun.Status",
+        "MatchStateEnum": "matching.models.Match.State",
+        "MatchPartyRoleEnum": "matching.models.MatchParty.Role",
     },
 }
 
@@ -229,6 +232,21 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     # Lets /healthz tell whether beat and a worker are alive.
     "heartbeat": {"task": "tsunagu.ping", "schedule": 60.0, "args": ["heartbeat"]},
+    # Response deadlines (reminder, then coordinator alert) and 6/12-month continuation
+    # follow-ups: daily at 9:00 Asia/Tokyo (CELERY_TIMEZONE); both tasks are idempotent.
+    "matching-response-reminders": {
+        "task": "matching.send_response_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "matching-continuation-follow-ups": {
+        "task": "matching.send_due_follow_ups",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # Consultation reminders (the day before and one hour before); idempotent.
+    "consultation-reminders": {
+        "task": "matching.send_consultation_reminders",
+        "schedule": 300.0,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------

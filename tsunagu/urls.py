@@ -7,6 +7,25 @@ from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 
 from matching.api import NeedSuggestionsView, OfferSuggestionsView, RescoreRunViewSet
+from matching.api_consultations import (
+    CalendarFeedView,
+    ConsultationSlotViewSet,
+    ConsultationViewSet,
+    calendar_feed,
+)
+from matching.api_outcomes import (
+    ContinuationRateView,
+    FollowUpAnswerView,
+    FollowUpListView,
+    MatchEvaluationsView,
+)
+from matching.api_workflow import (
+    InterestRequestViewSet,
+    MatchViewSet,
+    RejectionReasonViewSet,
+    ReviewDecideView,
+    ReviewQueueView,
+)
 from organizations.api import (
     AreaViewSet,
     FieldViewSet,
@@ -28,6 +47,11 @@ router.register("forms", CollaborationFormViewSet, basename="form")
 router.register("resource-kinds", ResourceKindViewSet, basename="resource-kind")
 router.register("supports", SupportViewSet, basename="support")
 router.register("matching/rescores", RescoreRunViewSet, basename="rescore")
+router.register("rejection-reasons", RejectionReasonViewSet, basename="rejection-reason")
+router.register("interest-requests", InterestRequestViewSet, basename="interest-request")
+router.register("matches", MatchViewSet, basename="match")
+router.register("consultation-slots", ConsultationSlotViewSet, basename="consultation-slot")
+router.register("consultations", ConsultationViewSet, basename="consultation")
 
 admin.site.site_header = f"{settings.TSUNAGU_SITE_NAME} 管理画面"
 admin.site.site_title = settings.TSUNAGU_SITE_NAME
@@ -38,6 +62,24 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    # Outcomes (evaluations, follow-ups, continuation rate): before the router, whose
+    # matches viewset would otherwise claim matches/<pk>/….
+    path(
+        "api/v1/matches/<int:pk>/evaluations/",
+        MatchEvaluationsView.as_view(),
+        name="match-evaluations",
+    ),
+    path("api/v1/follow-ups/", FollowUpListView.as_view(), name="follow-up-list"),
+    path(
+        "api/v1/follow-ups/<int:pk>/answer/",
+        FollowUpAnswerView.as_view(),
+        name="follow-up-answer",
+    ),
+    path(
+        "api/v1/reports/continuation-rate/",
+        ContinuationRateView.as_view(),
+        name="continuation-rate",
+    ),
     path("api/v1/", include(router.urls)),
     path(
         "api/v1/needs/<int:pk>/suggestions/",
@@ -49,7 +91,11 @@ urlpatterns = [
         OfferSuggestionsView.as_view(),
         name="offer-suggestions",
     ),
+    path("api/v1/review-queue/", ReviewQueueView.as_view(), name="review-queue"),
+    path("api/v1/review-queue/decide/", ReviewDecideView.as_view(), name="review-decide"),
     path("api/v1/me/", MeView.as_view(), name="me"),
+    path("api/v1/calendar/feed/", CalendarFeedView.as_view(), name="calendar-feed-url"),
+    path("calendar/<slug:token>.ics", calendar_feed, name="calendar-feed"),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField
+from django_fsm import FSMField, transition
 
 from organizations.models import Organization
 from proposals.models import CollaborationForm, Need, Offer
@@ -197,6 +198,54 @@ class Match(models.Model):
     def contacts_revealed(self) -> bool:
         """From ``introduced`` on, the parties see each other's contact details."""
         return self.state not in (self.State.PROPOSED,) and self.introduced_at is not None
+
+    # ------------------------------------------------------------------ state machine
+    # The graph only: which state may follow which. Who may fire each transition, what it
+    # records and whom it notifies is decided in ``matching.workflow`` (always call that,
+    # never these methods directly: the field is protected and only changes through here).
+    OPEN_STATES = ("proposed", "introduced", "consulting", "agreed", "active")
+    CLOSED_STATES = ("completed", "evaluated", "declined", "cancelled")
+
+    @transition(field=state, source=State.PROPOSED, target=State.INTRODUCED)
+    def introduce(self) -> None:
+        self.introduced_at = timezone.now()
+
+    @transition(field=state, source=State.INTRODUCED, target=State.CONSULTING)
+    def start_consulting(self) -> None:
+        pass
+
+    @transition(field=state, source=State.CONSULTING, target=State.AGREED)
+    def agree(self) -> None:
+        self.agreed_at = timezone.now()
+
+    @transition(field=state, source=State.AGREED, target=State.ACTIVE)
+    def activate(self) -> None:
+        self.started_at = timezone.now()
+
+    @transition(field=state, source=State.ACTIVE, target=State.COMPLETED)
+    def complete(self) -> None:
+        self.completed_at = timezone.now()
+
+    @transition(field=state, source=State.COMPLETED, target=State.EVALUATED)
+    def mark_evaluated(self) -> None:
+        self.closed_at = timezone.now()
+
+    # A party says no before the work starts; once active, only a coordinator ends it.
+    @transition(
+        field=state,
+        source=[State.INTRODUCED, State.CONSULTING, State.AGREED],
+        target=State.DECLINED,
+    )
+    def decline(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[State.PROPOSED, State.INTRODUCED, State.CONSULTING, State.AGREED, State.ACTIVE],
+        target=State.CANCELLED,
+    )
+    def cancel(self) -> None:
+        self.closed_at = timezone.now()
 
 
 class MatchParty(models.Model):
