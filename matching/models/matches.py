@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from organizations.models import Organization
 from proposals.models import CollaborationForm, Need, Offer
@@ -97,7 +97,7 @@ class ReviewDecision(models.Model):
         return f"{self.need} × {self.offer}: {self.get_decision_display()}"
 
 
-class Match(models.Model):
+class Match(FSMModelMixin, models.Model):
     """A collaboration being coordinated between two or more organizations."""
 
     class State(models.TextChoices):
