@@ -5,8 +5,8 @@ machine with two worker processes, and the curve from one worker process to two.
 
 Needs PostgreSQL and Redis (not the embedded SQLite/filesystem setup):
 
-    .venv/bin/python bench/rescore_bench.py                       # 2,000 × 100,000; 1 then 2 workers
-    .venv/bin/python bench/rescore_bench.py --scale 0.1           # quick run (200 × 10,000)
+    .venv/bin/python bench/rescore_bench.py                 # 2,000 × 100,000; 1 then 2 workers
+    .venv/bin/python bench/rescore_bench.py --scale 0.1     # quick run (200 × 10,000)
     .venv/bin/python bench/rescore_bench.py --chunk-sizes 50,100,250 --workers 2
     .venv/bin/python bench/rescore_bench.py --profile             # + in-process breakdown
 
@@ -54,6 +54,11 @@ SYNTH_BASE = date(2025, 4, 1)  # bench/synth.py's base date
 
 
 # --------------------------------------------------------------------------- setup
+
+
+def bench_db_name(scale: float) -> str:
+    """One database per scale, so a quick run does not reload the full data set."""
+    return "tsunagu_bench" if scale == 1 else f"tsunagu_bench_s{scale:g}".replace(".", "_")
 
 
 def configure(args: argparse.Namespace, queue: str) -> None:
@@ -286,6 +291,40 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def machine_busy() -> float:
+    """Busy (non-idle) CPU seconds of the whole machine since boot, all cores, /proc/stat."""
+    with open("/proc/stat") as fh:
+        values = [int(x) for x in fh.readline().split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(db: str, seen: dict[int, float]) -> float:
+    """CPU seconds of the PostgreSQL backends serving ``db`` (this host's server only), summed
+    over every backend ``seen`` so far: Celery closes the connection after each task, so
+    backends come and go and are sampled repeatedly."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cmd.startswith("postgres: ") and f" {db} " in cmd:
+            seen[int(entry)] = max(seen.get(int(entry), 0.0), cpu_seconds(int(entry)))
+    return sum(seen.values())
+
+
 def children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as fh:
@@ -305,6 +344,7 @@ class Worker:
         self.child_hwm = 0
         self.child_rss = 0
         self.main_hwm = 0
+        self.child_cpu = 0.0
 
     def start(self) -> None:
         cmd = [
@@ -327,6 +367,7 @@ class Worker:
             st = proc_status(child)
             self.child_hwm = max(self.child_hwm, st.get("VmHWM", 0))
             self.child_rss = max(self.child_rss, st.get("VmRSS", 0))
+            self.child_cpu = max(self.child_cpu, cpu_seconds(child))
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -371,7 +412,7 @@ def wait_ready(workers: list[Worker], timeout: float = 90.0) -> None:
 # --------------------------------------------------------------------------- one run
 
 
-def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float) -> dict:
+def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float, db: str) -> dict:
     from celery.signals import after_task_publish
     from django.db import connection
 
@@ -396,6 +437,8 @@ def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float) -> dic
         wait_ready(workers)
         print(f"  {n_workers} worker(s) ready in {time.monotonic() - t_boot:.1f} s")
         assert not connection.in_atomic_block
+        pg_seen: dict[int, float] = {}
+        busy0, pg0 = machine_busy(), postgres_cpu(db, pg_seen)
         t0 = time.monotonic()
         run = start_full_rescore(chunk_size=chunk_size)
         t_returned = time.monotonic()
@@ -409,6 +452,7 @@ def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float) -> dic
         while True:
             for w in workers:
                 w.sample()
+            postgres_cpu(db, pg_seen)
             run.refresh_from_db()
             now = time.monotonic()
             if first_chunk is None and run.done_chunks >= 1:
@@ -427,6 +471,7 @@ def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float) -> dic
                 raise RuntimeError(f"run not done after {timeout}s")
             time.sleep(0.25)
         wall = time.monotonic() - t0
+        busy1, pg1 = machine_busy(), postgres_cpu(db, pg_seen)
         for w in workers:
             w.sample()
     finally:
@@ -448,6 +493,7 @@ def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float) -> dic
                 "later_chunk_median_s": statistics.median(rest) if rest else float("nan"),
                 "busy_s": sum(t for _, t in times),
                 "child_peak_rss_mib": w.child_hwm,
+                "child_cpu_s": w.child_cpu,
                 "main_peak_rss_mib": w.main_hwm,
                 "log": str(w.log_path.relative_to(ROOT)),
             }
@@ -465,6 +511,10 @@ def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float) -> dic
         "suggestions_written": run.suggestions_written,
         "suggestion_rows": Suggestion.objects.count(),
         "sent_immediately": sent_immediately,
+        "machine_busy_cores": (busy1 - busy0) / wall,
+        "workers_cpu_s": sum(w.child_cpu for w in workers),
+        "postgres_cpu_s": pg1 - pg0,
+        "loadavg_end": open("/proc/loadavg").read().split()[0],
         "per_worker": per_worker,
     }
 
@@ -472,7 +522,7 @@ def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float) -> dic
 # --------------------------------------------------------------------------- profile
 
 
-def profile_chunk(chunk_size: int) -> None:
+def profile_chunk(chunk_size: int, args_old_path: bool = False) -> None:
     """The first chunk of a run, in-process, phase by phase, then under cProfile."""
     from django.db import connection
 
@@ -502,42 +552,42 @@ def profile_chunk(chunk_size: int) -> None:
     t = time.perf_counter()
     geo = adapter.geography()
     t = step("geography()", t)
-    qs = Offer.objects.filter(status=Status.OPEN, organization__is_active=True)
-    posts = list(qs.select_related("organization"))
-    t = step("load 100k offers (select_related organization)", t)
-    from django.db.models import prefetch_related_objects
+    queryset = Offer.objects.filter(status=Status.OPEN, organization__is_active=True)
+    posts = list(queryset.select_related("organization"))
+    t = step("load the open offers (select_related organization)", t)
+    if args_old_path:
+        from django.db.models import prefetch_related_objects
 
-    prefetch_related_objects(posts, "fields", "areas", "forms")
-    t = step("prefetch_related fields/areas/forms", t)
+        prefetch_related_objects(posts, "fields", "areas", "forms")
+        t = step("(before) prefetch_related fields/areas/forms", t)
+    codes = adapter._codes(Offer, queryset)
+    t = step("field/area/form codes (adapter._codes, values_list)", t)
     rows = list(
         PostAnalysis.objects.filter(kind="offer", post_id__in=[p.pk for p in posts]).values_list(
             "post_id", "data"
         )
     )
-    t = step("fetch PostAnalysis rows (incl. JSON decoding by psycopg)", t)
+    t = step("fetch PostAnalysis JSON (psycopg + json decoding)", t)
     from matching.engine import PostText
 
     for _, data in rows:
         PostText.from_json(data)
     t = step("PostText.from_json", t)
-    for p in posts:
-        adapter._text_hash(p.title, p.description)
-    t = step("text hashes (sha256 of title+description)", t)
     del rows
-    features = adapter.offer_features(posts, lexicon)
-    t = step("offer_features() total (= PostAnalysis + from_json + hash + records)", t)
+    features = adapter.offer_features(posts, lexicon, codes)
+    t = step("offer_features() (PostAnalysis fetch + from_json + records)", t)
     from collections import defaultdict
 
     by_city: dict[str, list] = defaultdict(list)
     for post, feature in zip(posts, features, strict=True):
-        by_city[adapter.city_of_post(geo, post)].append(feature)
+        by_city[geo.city_of(codes[post.pk].area_ids)].append(feature)
     t = step("group by city", t)
     from matching import engine
 
     for city, feats in by_city.items():
         engine.OfferIndex.build(feats, adapter.hierarchy_for(geo, city), lexicon=lexicon)
     t = step("OfferIndex.build", t)
-    del posts, features, by_city
+    del posts, features, by_city, codes
     adapter.clear_caches()
     t = time.perf_counter()
     adapter._offer_indexes.get(Offer, adapter.current_lexicon())
@@ -595,17 +645,21 @@ def main() -> int:
     ap.add_argument("--chunk-sizes", default="100", help="needs per task, e.g. 50,100,250")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
-    ap.add_argument("--db", default="tsunagu_bench")
+    ap.add_argument("--db", help="default: tsunagu_bench (scale 1), tsunagu_bench_s<scale>")
     ap.add_argument("--broker", default="redis://127.0.0.1:6379/5")
     ap.add_argument("--jobs", type=int, default=2, help="processes for text analysis (load)")
     ap.add_argument("--fresh", action="store_true", help="drop and recreate the database")
     ap.add_argument("--reload", action="store_true", help="reload the data even if present")
     ap.add_argument("--profile", action="store_true", help="in-process breakdown of one chunk")
+    ap.add_argument(
+        "--profile-prefetch", action="store_true", help="also time prefetch_related (before)"
+    )
     ap.add_argument("--no-runs", action="store_true", help="load (and profile) only")
     ap.add_argument("--timeout", type=float, default=600, help="per run, seconds")
     args = ap.parse_args()
 
     n_needs, n_offers = int(2_000 * args.scale), int(100_000 * args.scale)
+    args.db = args.db or bench_db_name(args.scale)
     queue = f"tsunagu-bench-{os.getpid()}"
     OUT.mkdir(parents=True, exist_ok=True)
     configure(args, queue)
@@ -622,14 +676,14 @@ def main() -> int:
     before = set(redis.Redis.from_url(args.broker).keys("*"))
     load(args, n_needs, n_offers)
     if args.profile:
-        profile_chunk(int(args.chunk_sizes.split(",")[0]))
+        profile_chunk(int(args.chunk_sizes.split(",")[0]), args.profile_prefetch)
     results = []
     try:
         if not args.no_runs:
             for chunk_size in [int(x) for x in args.chunk_sizes.split(",")]:
                 for n in [int(x) for x in args.workers.split(",")]:
                     print(f"\n== {n} worker process(es), chunk size {chunk_size}")
-                    results.append(run_once(n, chunk_size, queue, args.timeout))
+                    results.append(run_once(n, chunk_size, queue, args.timeout, args.db))
     finally:
         cleanup_redis(args.broker, before)
     if not results:
@@ -637,9 +691,10 @@ def main() -> int:
     print("\n== results")
     print(
         "| workers | chunk | chunks | wall (s) | first chunk done (s) | suggestions | "
+        "machine busy (cores) | workers' CPU (s) | PostgreSQL CPU (s) | "
         "per worker: chunks, first chunk (s), later chunks median (s), peak RSS (MiB) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         pw = "; ".join(
             f"{w['chunks']}, {w['first_chunk_s']:.1f}, {w['later_chunk_median_s']:.2f}, "
@@ -648,7 +703,9 @@ def main() -> int:
         )
         print(
             f"| {r['workers']} | {r['chunk_size']} | {r['chunks']} | {r['wall_s']:.1f} | "
-            f"{r['first_chunk_s']:.1f} | {r['suggestions_written']:,} | {pw} |"
+            f"{r['first_chunk_s']:.1f} | {r['suggestions_written']:,} | "
+            f"{r['machine_busy_cores']:.2f} | {r['workers_cpu_s']:.0f} | "
+            f"{r['postgres_cpu_s']:.0f} | {pw} |"
         )
     base = {r["chunk_size"]: r["wall_s"] for r in results if r["workers"] == 1}
     for r in results:
