@@ -46,5 +46,6 @@ def rescore_chunk(self, run_id: int, need_ids: list[int]) -> int:
 # Registered with Celery through this module (autodiscovery imports matching.tasks only).
 from . import (  # noqa: E402
     tasks_consultations,  # noqa: F401  (consultation reminders)
+    tasks_notices,  # noqa: F401  (new suggestions, expiring posts, digests)
     tasks_outcomes,  # noqa: F401  (daily outcome tasks)
 )

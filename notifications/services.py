@@ -1,15 +1,112 @@
-"""``notify(...)``: the one function the other apps call. It imports none of them."""
+"""Notifications as a service: ``notify(...)`` (the one function the other apps call),
+email delivery, preferences, digests, unsubscribe tokens and the inbox.
+
+It imports none of the domain apps. The design (outbox, delivery states, the
+exactly-once argument and its limits) is in docs/notifications.md."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from .models import Notification
+from . import kinds as kind_registry
+from .models import DIGEST_CHANNELS, Channel, Delivery, Notification, Preference
+
+log = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+LANGUAGES = ("ja", "en")
+SWEEP_BATCH = 5000
 
 
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def max_attempts() -> int:
+    return int(_setting("NOTIFICATIONS_MAX_ATTEMPTS", 8))
+
+
+def lease_seconds() -> float:
+    return float(_setting("NOTIFICATIONS_SENDING_LEASE_SECONDS", 300))
+
+
+def sweep_after_seconds() -> float:
+    return float(_setting("NOTIFICATIONS_SWEEP_AFTER_SECONDS", 120))
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff after the ``attempts``-th failure: base·2^(n-1), capped."""
+    base = float(_setting("NOTIFICATIONS_RETRY_BASE_SECONDS", 60))
+    cap = float(_setting("NOTIFICATIONS_RETRY_MAX_SECONDS", 6 * 3600))
+    return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+# --- Preferences ------------------------------------------------------------------------
+def _preference_map(user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    prefs: dict[int, dict[str, str]] = {}
+    rows = Preference.objects.filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "kind", "channel"
+    )
+    for user_id, kind, channel in rows:
+        prefs.setdefault(user_id, {})[kind] = channel
+    return prefs
+
+
+def _resolve(prefs: dict[str, str], kind: str) -> str:
+    if kind in prefs:
+        return prefs[kind]
+    if kind in kind_registry.DEFAULT_CHANNELS:
+        # Digest content stays a digest unless the user chose for this kind itself.
+        return kind_registry.DEFAULT_CHANNELS[kind]
+    return prefs.get(kind_registry.ANY_KIND, kind_registry.DEFAULT_CHANNEL)
+
+
+def channel_for(user: Any, kind: str) -> str:
+    return _resolve(_preference_map([user.pk]).get(user.pk, {}), kind)
+
+
+def preferences(user: Any) -> list[dict[str, str]]:
+    """Every known kind (and any the user set) with the channel in effect."""
+    prefs = _preference_map([user.pk]).get(user.pk, {})
+    names = list(kind_registry.KINDS) + sorted(
+        k for k in prefs if k not in kind_registry.KINDS and k != kind_registry.ANY_KIND
+    )
+    rows = [
+        {
+            "kind": kind_registry.ANY_KIND,
+            "label": str(kind_registry.label(kind_registry.ANY_KIND)),
+            "channel": prefs.get(kind_registry.ANY_KIND, kind_registry.DEFAULT_CHANNEL),
+        }
+    ]
+    rows += [
+        {"kind": k, "label": kind_registry.label(k), "channel": _resolve(prefs, k)} for k in names
+    ]
+    return rows
+
+
+@transaction.atomic
+def set_preferences(user: Any, choices: dict[str, str]) -> None:
+    """Set the channel for each kind (validated by the caller)."""
+    for kind, channel in choices.items():
+        Preference.objects.update_or_create(user=user, kind=kind, defaults={"channel": channel})
+
+
+# --- notify(): the outbox ---------------------------------------------------------------
 @transaction.atomic
 def notify(
     recipients: Iterable[Any],
@@ -24,36 +121,396 @@ def notify(
     """Record a notification for each recipient (users; duplicates and inactive users are
     skipped), inside the caller's transaction: if the event rolls back, so does its
     notification. With ``dedupe_key``, a recipient already notified of this event is not
-    notified again."""
+    notified again.
+
+    Each recipient's preference for ``kind`` decides what else happens: ``email`` writes a
+    :class:`Delivery` in the same transaction and enqueues it once the transaction commits;
+    ``digest_*`` leaves it for the next digest; ``in_app`` only shows it in the inbox;
+    ``off`` records it as already read."""
+    users: list[Any] = []
     seen: set[int] = set()
-    created: list[Notification] = []
     for user in recipients:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
+        users.append(user)
+    if not users:
+        return []
+    prefs = _preference_map(seen)
+    now = timezone.now()
+    created: list[Notification] = []
+    deliveries: list[int] = []
+    for user in users:
+        channel = _resolve(prefs.get(user.pk, {}), kind)
+        fields = {
+            "kind": kind,
+            "title": title[:200],
+            "body": body,
+            "url": url,
+            "payload": payload or {},
+            "channel": channel,
+            "read_at": now if channel == Channel.OFF else None,
+        }
         if dedupe_key:
             row, made = Notification.objects.get_or_create(
-                recipient=user,
-                dedupe_key=dedupe_key,
-                defaults={
-                    "kind": kind,
-                    "title": title[:200],
-                    "body": body,
-                    "url": url,
-                    "payload": payload or {},
+                recipient=user, dedupe_key=dedupe_key, defaults=fields
+            )
+            if not made:
+                continue
+        else:
+            row = Notification.objects.create(recipient=user, **fields)
+        created.append(row)
+        if channel == Channel.EMAIL and user.email:
+            delivery = Delivery.objects.create(
+                recipient=user, notification=row, next_attempt_at=now
+            )
+            deliveries.append(delivery.pk)
+    if deliveries:
+        transaction.on_commit(lambda: enqueue(deliveries), robust=True)
+    return created
+
+
+def enqueue(delivery_ids: Sequence[int], countdown: float | None = None) -> int:
+    """Hand deliveries to Celery; returns how many were published. A broker that is down
+    is logged, not raised: the rows are in the database and the sweeper re-enqueues them."""
+    from .tasks import deliver as deliver_task
+
+    sent = 0
+    for pk in delivery_ids:
+        try:
+            deliver_task.apply_async(
+                (pk,),
+                countdown=countdown,
+                retry=True,
+                retry_policy={
+                    "max_retries": 1,
+                    "interval_start": 0,
+                    "interval_step": 0.2,
+                    "interval_max": 0.2,
                 },
             )
-            if made:
-                created.append(row)
-            continue
-        created.append(
-            Notification.objects.create(
-                recipient=user,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                url=url,
-                payload=payload or {},
+        except Exception as exc:  # the broker is unreachable: the sweeper will catch up
+            log.warning(
+                "notifications: could not enqueue %d deliveries (%s); the sweeper will",
+                len(delivery_ids) - sent,
+                exc,
             )
+            break
+        sent += 1
+    return sent
+
+
+# --- Delivery ---------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    status: str  # sent | skipped | not_due | busy | done | failed | dead | missing
+    retry_in: float | None = None
+
+
+def _claim(pk: int, now: dt.datetime) -> tuple[Delivery | None, str]:
+    """Lock the row and, if it is ours to send, mark it ``sending`` (committed before the
+    send, so a concurrent or duplicated task sees the claim and stands back)."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("recipient", "notification")
+            .filter(pk=pk)
+            .first()
         )
-    return created
+        if delivery is None:
+            return None, "missing"
+        if delivery.status in (Delivery.Status.SENT, Delivery.Status.DEAD, Delivery.Status.SKIPPED):
+            return None, "done"
+        if delivery.status == Delivery.Status.SENDING:
+            lease = dt.timedelta(seconds=lease_seconds())
+            if delivery.claimed_at and delivery.claimed_at > now - lease:
+                return None, "busy"  # another worker is sending it right now
+            # The claimer died mid-send (the one window where a message may go out twice).
+            delivery.last_error = "worker lost while sending; sent again"
+        elif delivery.next_attempt_at > now + dt.timedelta(seconds=1):
+            return None, "not_due"  # backing off; its own retry (or the sweeper) comes later
+        user = delivery.recipient
+        if not user.is_active or not user.email:
+            delivery.status = Delivery.Status.SKIPPED
+            delivery.save(update_fields=["status", "last_error"])
+            return None, "skipped"
+        delivery.status = Delivery.Status.SENDING
+        delivery.claimed_at = now
+        delivery.attempts += 1
+        delivery.message_id = message_id(delivery)
+        delivery.save(
+            update_fields=["status", "claimed_at", "attempts", "message_id", "last_error"]
+        )
+        return delivery, "claimed"
+
+
+def deliver(pk: int) -> Outcome:
+    """Send one delivery at most once (idempotent: a duplicated or retried task finds it
+    sent, or claimed by a live worker, and does nothing)."""
+    now = timezone.now()
+    delivery, state = _claim(pk, now)
+    if delivery is None:
+        return Outcome(state)
+    try:
+        message = build_message(delivery)
+        with get_connection(
+            fail_silently=False, timeout=_setting("NOTIFICATIONS_SMTP_TIMEOUT", 30)
+        ) as connection:
+            connection.send_messages([message])
+    except Exception as exc:
+        return _record_failure(delivery.pk, delivery.attempts, exc)
+    with transaction.atomic():
+        updated = Delivery.objects.filter(
+            pk=delivery.pk, status=Delivery.Status.SENDING, attempts=delivery.attempts
+        ).update(status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="")
+    return Outcome("sent" if updated else "done")
+
+
+def _record_failure(pk: int, attempt: int, exc: Exception) -> Outcome:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=pk).first()
+        if delivery is None or delivery.status != Delivery.Status.SENDING:
+            return Outcome("done")
+        if delivery.attempts != attempt:
+            return Outcome("busy")
+        delivery.last_error = error
+        delivery.claimed_at = None
+        if delivery.attempts >= max_attempts():
+            delivery.status = Delivery.Status.DEAD
+            delivery.save(update_fields=["status", "last_error", "claimed_at"])
+            log.error("notifications: delivery %s is dead after %s tries: %s", pk, attempt, error)
+            return Outcome("dead")
+        delay = backoff_seconds(delivery.attempts)
+        delivery.status = Delivery.Status.PENDING
+        delivery.next_attempt_at = timezone.now() + dt.timedelta(seconds=delay)
+        delivery.save(update_fields=["status", "last_error", "claimed_at", "next_attempt_at"])
+    log.warning("notifications: delivery %s failed (try %s), again in %ss", pk, attempt, delay)
+    return Outcome("failed", retry_in=delay)
+
+
+def sweep(now: dt.datetime | None = None) -> int:
+    """Re-enqueue what should have been delivered by now: pending deliveries overdue by
+    ``NOTIFICATIONS_SWEEP_AFTER_SECONDS`` (a lost message, a broker outage) and sends whose
+    worker died (a claim older than the lease). Safe to run any time: delivery is
+    idempotent."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=sweep_after_seconds())
+    lease_cut = now - dt.timedelta(seconds=lease_seconds())
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=Delivery.Status.PENDING, next_attempt_at__lte=stale)
+                | Q(status=Delivery.Status.SENDING, claimed_at__lte=lease_cut)
+            )
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if not ids:
+            return 0
+        # Re-enqueued at most once per sweep period, however long the queue.
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+            next_attempt_at=now
+        )
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING,
+            next_attempt_at=now,
+            claimed_at=None,
+            last_error="worker lost while sending; sent again",
+        )
+        transaction.on_commit(lambda: enqueue(ids), robust=True)
+    log.info("notifications: sweeper re-enqueued %d deliveries", len(ids))
+    return len(ids)
+
+
+def retry_dead(queryset: QuerySet[Delivery]) -> int:
+    """Admin action: give dead letters a fresh set of attempts, now."""
+    with transaction.atomic():
+        ids = list(
+            queryset.select_for_update()
+            .filter(status=Delivery.Status.DEAD)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        if ids:
+            transaction.on_commit(lambda: enqueue(ids), robust=True)
+    return len(ids)
+
+
+# --- Rendering --------------------------------------------------------------------------
+def language_of(user: Any) -> str:
+    lang = getattr(user, "language", "ja") or "ja"
+    return lang if lang in LANGUAGES else "en"
+
+
+def site_url(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    base = str(_setting("TSUNAGU_BASE_URL", "http://localhost:8000")).rstrip("/")
+    return f"{base}{path}" if path else base
+
+
+def message_id(delivery: Delivery) -> str:
+    """Deterministic per delivery: a resent message carries the same Message-ID, so
+    duplicates are detectable (and MUAs thread them together)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "tsunagu.localhost"
+    stamp = int(delivery.created_at.timestamp()) if delivery.created_at else 0
+    return f"<tsunagu.delivery.{delivery.pk}.{stamp}@{domain}>"
+
+
+def _kinds_of(delivery: Delivery) -> list[str]:
+    if delivery.notification_id:
+        return [delivery.notification.kind]
+    return sorted(set(delivery.digest_items.values_list("kind", flat=True)))
+
+
+def render_email(delivery: Delivery) -> tuple[str, str, str, str]:
+    """(subject, text, html, unsubscribe URL) in the recipient's language."""
+    user = delivery.recipient
+    lang = language_of(user)
+    kinds = _kinds_of(delivery)
+    unsubscribe_url = site_url(
+        reverse("notifications:unsubscribe", args=[make_unsubscribe_token(user, kinds)])
+    )
+    context: dict[str, Any] = {
+        "user": user,
+        "name": getattr(user, "display_name", "") or user.get_username(),
+        "site_name": _setting("TSUNAGU_SITE_NAME", "つなぐ"),
+        "site_url": site_url(""),
+        "unsubscribe_url": unsubscribe_url,
+        "preferences_url": site_url("/api/v1/notification-preferences/"),
+    }
+    if delivery.notification_id:
+        n = delivery.notification
+        template = "notification"
+        context.update(
+            notification=n, link=site_url(n.url) if n.url else "", kind_label=_label(n.kind)
+        )
+        subject_text = n.title
+    else:
+        template = "digest"
+        items = list(delivery.digest_items.order_by("created_at", "pk"))
+        context.update(
+            items=[
+                {"n": n, "link": site_url(n.url) if n.url else "", "kind_label": _label(n.kind)}
+                for n in items
+            ],
+            count=len(items),
+            period=delivery.digest_key.split(":", 1)[0],
+        )
+        subject_text = ""
+    with translation.override(lang):
+        text = render_to_string(f"notifications/email/{template}.{lang}.txt", context)
+        html = render_to_string(f"notifications/email/{template}.{lang}.html", context)
+        if template == "digest":
+            subject_text = render_to_string(
+                f"notifications/email/digest_subject.{lang}.txt", context
+            ).strip()
+    prefix = "【つなぐ】" if lang == "ja" else "[Tsunagu] "
+    subject = " ".join(f"{prefix}{subject_text}".split())[:250]
+    return subject, text, html, unsubscribe_url
+
+
+def _label(kind: str) -> str:
+    return kind_registry.label(kind)
+
+
+def build_message(delivery: Delivery) -> EmailMultiAlternatives:
+    subject, text, html, unsubscribe_url = render_email(delivery)
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [delivery.recipient.email],
+        headers={
+            "Message-ID": delivery.message_id or message_id(delivery),
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "X-Tsunagu-Delivery": str(delivery.pk),
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+# --- Digests ----------------------------------------------------------------------------
+def digest_key(channel: str, now: dt.datetime) -> str:
+    day = timezone.localdate(now)
+    if channel == Channel.DIGEST_WEEKLY:
+        year, week, _weekday = day.isocalendar()
+        return f"weekly:{year}-W{week:02d}"
+    return f"daily:{day.isoformat()}"
+
+
+def gather_digests(channel: str, now: dt.datetime | None = None) -> list[int]:
+    """One digest email per user for this period with everything waiting on ``channel``
+    (idempotent: a second run in the same period finds the digest already made)."""
+    if channel not in DIGEST_CHANNELS:
+        raise ValueError(channel)
+    now = now or timezone.now()
+    key = digest_key(channel, now)
+    waiting = Notification.objects.filter(channel=channel, digest__isnull=True, created_at__lte=now)
+    user_ids = list(waiting.order_by().values_list("recipient_id", flat=True).distinct())
+    made: list[int] = []
+    users = get_user_model().objects.in_bulk(user_ids)
+    for user_id in user_ids:
+        user = users.get(user_id)
+        with transaction.atomic():
+            delivery, _created = Delivery.objects.get_or_create(
+                recipient_id=user_id, digest_key=key, defaults={"next_attempt_at": now}
+            )
+            delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+            if delivery.status != Delivery.Status.PENDING or delivery.attempts:
+                continue  # this period's digest already went; the rest waits for the next
+            waiting.filter(recipient_id=user_id).update(digest=delivery)
+            if user is None or not user.is_active or not user.email:
+                delivery.status = Delivery.Status.SKIPPED
+                delivery.save(update_fields=["status"])
+                continue
+            made.append(delivery.pk)
+    if made:
+        enqueue(made)
+    return made
+
+
+# --- Unsubscribe ------------------------------------------------------------------------
+def make_unsubscribe_token(user: Any, kinds: Sequence[str]) -> str:
+    return signing.dumps({"u": user.pk, "k": list(kinds)}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[Any, list[str]]:
+    """The user and kinds a token was made for; ``signing.BadSignature`` if it was
+    tampered with or names no user."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    try:
+        user = get_user_model().objects.get(pk=data["u"])
+        kinds = [str(k) for k in data["k"]]
+    except (KeyError, TypeError, get_user_model().DoesNotExist) as exc:
+        raise signing.BadSignature("unknown user") from exc
+    if not kinds:
+        raise signing.BadSignature("no kinds")
+    return user, kinds
+
+
+def unsubscribe(user: Any, kinds: Sequence[str]) -> None:
+    """Stop email (single and digest) for these kinds; they stay in the inbox."""
+    set_preferences(user, {kind: Channel.IN_APP for kind in kinds})
+
+
+# --- Inbox ------------------------------------------------------------------------------
+def inbox(user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).exclude(channel=Channel.OFF)
+
+
+def unread_count(user: Any) -> int:
+    return inbox(user).filter(read_at__isnull=True).count()
+
+
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+    rows = inbox(user).filter(read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now())

@@ -247,6 +247,42 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.send_consultation_reminders",
         "schedule": 300.0,
     },
+    # Notifications matching sends on its own (matching.tasks_notices); all idempotent.
+    # New suggestions, one message per post with new partners: hourly.
+    "matching-new-suggestions": {
+        "task": "matching.notify_new_suggestions",
+        "schedule": crontab(minute=15),
+    },
+    # Open posts ending within 7 days, and yesterday's new posts by field and area: 8:00.
+    "matching-expiring-posts": {
+        "task": "matching.notify_expiring_posts",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "matching-daily-digests": {
+        "task": "matching.build_digests",
+        "schedule": crontab(hour=8, minute=0),
+        "args": ["daily"],
+    },
+    # The 7 days before, on Mondays at 8:00.
+    "matching-weekly-digests": {
+        "task": "matching.build_digests",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+        "args": ["weekly"],
+    },
+    # Notifications: re-enqueue undelivered email (broker outage, dead worker) every minute.
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    # Digest emails (Asia/Tokyo), daily and Mondays: at 8:10, after the 8:00 producers
+    # above have written the day's digest.new_posts notifications. Idempotent per period.
+    "notifications-digest-daily": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=10),
+        "args": ["daily"],
+    },
+    "notifications-digest-weekly": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=10, day_of_week="mon"),
+        "args": ["weekly"],
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------
@@ -264,3 +300,19 @@ TSUNAGU_SITE_NAME = env("TSUNAGU_SITE_NAME", default="つなぐ")
 # An introduction must be answered within this many business days (weekends and Japanese
 # public holidays excluded); then the party is reminded, and a day later the coordinator.
 TSUNAGU_RESPONSE_BUSINESS_DAYS = env.int("TSUNAGU_RESPONSE_BUSINESS_DAYS", default=5)
+
+# --- Notifications (docs/notifications.md) ----------------------------------------------
+# Absolute links in emails (unsubscribe, the notification's page).
+TSUNAGU_BASE_URL = env("TSUNAGU_BASE_URL", default="http://localhost:8000")
+# A failed email is retried with exponential backoff (base·2^(n-1), capped) and becomes a
+# dead letter (admin: メール配信, 送信失敗) after this many attempts.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60.0)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=6 * 3600.0)
+# The sweeper re-enqueues a pending email this long overdue, and a send whose worker has
+# held it longer than the lease (the worker died); the lease must exceed the SMTP timeout.
+NOTIFICATIONS_SWEEP_AFTER_SECONDS = env.float("NOTIFICATIONS_SWEEP_AFTER_SECONDS", default=120.0)
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.float(
+    "NOTIFICATIONS_SENDING_LEASE_SECONDS", default=300.0
+)
+NOTIFICATIONS_SMTP_TIMEOUT = env.float("NOTIFICATIONS_SMTP_TIMEOUT", default=30.0)

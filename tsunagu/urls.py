@@ -26,6 +26,7 @@ from matching.api_workflow import (
     ReviewDecideView,
     ReviewQueueView,
 )
+from notifications.api import NotificationPreferencesView, NotificationViewSet
 from organizations.api import (
     AreaViewSet,
     FieldViewSet,
@@ -52,6 +53,7 @@ router.register("interest-requests", InterestRequestViewSet, basename="interest-
 router.register("matches", MatchViewSet, basename="match")
 router.register("consultation-slots", ConsultationSlotViewSet, basename="consultation-slot")
 router.register("consultations", ConsultationViewSet, basename="consultation")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 admin.site.site_header = f"{settings.TSUNAGU_SITE_NAME} 管理画面"
 admin.site.site_title = settings.TSUNAGU_SITE_NAME
@@ -94,6 +96,12 @@ urlpatterns = [
     path("api/v1/review-queue/", ReviewQueueView.as_view(), name="review-queue"),
     path("api/v1/review-queue/decide/", ReviewDecideView.as_view(), name="review-decide"),
     path("api/v1/me/", MeView.as_view(), name="me"),
+    path(
+        "api/v1/notification-preferences/",
+        NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/calendar/feed/", CalendarFeedView.as_view(), name="calendar-feed-url"),
     path("calendar/<slug:token>.ics", calendar_feed, name="calendar-feed"),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),

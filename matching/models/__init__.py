@@ -16,6 +16,7 @@ from .suggestions import (
     RelevanceJudgment,
     RescoreRun,
     Suggestion,
+    SuggestionNotice,
     SynonymGroup,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "RescoreRun",
     "ReviewDecision",
     "Suggestion",
+    "SuggestionNotice",
     "SynonymGroup",
 ]

@@ -101,7 +101,7 @@ class Match(FSMModelMixin, models.Model):
     """A collaboration being coordinated between two or more organizations."""
 
     class State(models.TextChoices):
-        PROPOSED = "proposed", _("提案")
+        PROPOSED = "proposed", _("提案段階")
         INTRODUCED = "introduced", _("紹介済み")
         CONSULTING = "consulting", _("相談中")
         AGREED = "agreed", _("合意")
@@ -176,7 +176,7 @@ class Match(FSMModelMixin, models.Model):
     agreed_at = models.DateTimeField(_("合意日時"), null=True, blank=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
     completed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("終結日時"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -252,7 +252,7 @@ class MatchParty(models.Model):
     """An organization taking part in a match (two or more per match)."""
 
     class Role(models.TextChoices):
-        NEED_POSTER = "need_poster", _("テーマの投稿者")
+        NEED_POSTER = "need_poster", _("ニーズの投稿者")
         OFFER_POSTER = "offer_poster", _("シーズの投稿者")
         PARTNER = "partner", _("協力団体")
 

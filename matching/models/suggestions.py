@@ -281,3 +281,30 @@ class RescoreRun(models.Model):
         if not self.total_chunks:
             return 0
         return int(100 * self.done_chunks / self.total_chunks)
+
+
+class SuggestionNotice(models.Model):
+    """What the members of a post's organization have been told about its suggestions:
+    the partners already announced, so the hourly batch announces each pair once even when
+    re-scores remove and add it again."""
+
+    class Kind(models.TextChoices):
+        NEED = "need", _("ニーズ")
+        OFFER = "offer", _("シーズ")
+
+    kind = models.CharField(_("種類"), max_length=5, choices=Kind.choices)
+    post_id = models.BigIntegerField(_("投稿ID"))
+    announced_ids = models.JSONField(_("お知らせ済みの相手"), default=list, blank=True)
+    rounds = models.PositiveIntegerField(_("お知らせの回数"), default=0)
+    seen_until = models.DateTimeField(_("確認済みの計算日時"), null=True, blank=True)
+    last_announced_at = models.DateTimeField(_("最後にお知らせした日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("提案のお知らせ")
+        verbose_name_plural = _("提案のお知らせ")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "post_id"], name="suggestion_notice_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.post_id}: {self.rounds}"
