@@ -22,7 +22,7 @@ from organizations.models import Area
 from proposals.models import Need, Offer, Status
 
 from . import engine
-from .models import MatchingProfile, PostAnalysis, Suggestion, SynonymGroup
+from .models import Match, MatchingProfile, MatchParty, PostAnalysis, Suggestion, SynonymGroup
 
 NO_CITY = ""  # posts with no area: not tied to a place, considered in every city
 
@@ -232,9 +232,33 @@ def _base(post: Need | Offer, text: engine.PostText, codes: PostCodes | None = N
     }
 
 
+# Collaborations under way use an offer's capacity; earlier states are still undecided.
+RUNNING_STATES = (Match.State.AGREED, Match.State.ACTIVE)
+
+
 def active_match_counts(offer_ids: Iterable[int]) -> dict[int, int]:
-    """How many collaborations each offer runs now (filled in by the match workflow)."""
-    return {}
+    """How many collaborations each offer runs now (agreed or active matches)."""
+    ids = list(offer_ids)
+    if not ids:
+        return {}
+    return dict(
+        Match.objects.filter(offer_id__in=ids, state__in=RUNNING_STATES)
+        .values("offer_id")
+        .annotate(n=Count("pk"))
+        .values_list("offer_id", "n")
+    )
+
+
+def organization_exposure() -> dict[str, int]:
+    """Open matches per organization, for the fairness component: an organization already
+    in many collaborations is suggested a little less (docs/matching.md)."""
+    rows = (
+        MatchParty.objects.filter(match__state__in=Match.OPEN_STATES)
+        .exclude(response=MatchParty.Response.DECLINED)
+        .values("organization_id")
+        .annotate(n=Count("pk"))
+    )
+    return {str(r["organization_id"]): r["n"] for r in rows}
 
 
 def need_features(
@@ -278,7 +302,17 @@ def city_of_post(geo: Geography, post: Need | Offer) -> str:
 def _signature(model: type[Need] | type[Offer]) -> tuple:
     stats = model.objects.aggregate(n=Count("pk"), changed=Max("updated_at"), last=Max("pk"))
     areas = Area.objects.aggregate(n=Count("pk"), last=Max("pk"))
-    return (stats["n"], stats["changed"], stats["last"], areas["n"], areas["last"])
+    # Offers carry their running matches (capacity): a match changing state rebuilds.
+    matches = Match.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+    return (
+        stats["n"],
+        stats["changed"],
+        stats["last"],
+        areas["n"],
+        areas["last"],
+        matches["n"],
+        matches["changed"],
+    )
 
 
 class IndexCache:
@@ -347,6 +381,7 @@ def _rank_needs(
     text analyses (what a full re-score chunk needs)."""
     indexes = _offer_indexes.get(Offer, lexicon)
     geo = geography()
+    exposure = organization_exposure()
     out: dict[int, list[engine.Suggestion]] = {}
     for need, feature in zip(needs, need_features(needs, lexicon), strict=True):
         if not feature.is_open:
@@ -356,7 +391,9 @@ def _rank_needs(
         targets = list(indexes) if city == NO_CITY else [city] if city in indexes else []
         found: list[engine.Suggestion] = []
         for target in targets:
-            found += indexes[target].top_offers(feature, as_of=as_of, top_k=top_k, profile=profile)
+            found += indexes[target].top_offers(
+                feature, as_of=as_of, top_k=top_k, profile=profile, exposure=exposure
+            )
         out[need.pk] = _merge(found, top_k)
     return out
 
@@ -405,6 +442,7 @@ def rank_for_offer(
     for target in targets:
         results += indexes[target].top_needs(
             feature,
+            exposure=organization_exposure(),
             as_of=as_of or today(),
             top_k=top_k or profile.top_k,
             profile=engine_override or engine_profile(profile),

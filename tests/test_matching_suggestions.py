@@ -202,3 +202,40 @@ def test_suggest_command(scene, capsys):
 
     with pytest.raises(CommandError, match="99999"):
         call_command("suggest", "--need", "99999")
+
+
+def _running_match(offer, state: str = "active") -> None:
+    from matching.models import Match, MatchParty
+
+    match = Match.objects.create(title="進行中の協働", offer=offer)
+    Match.objects.filter(pk=match.pk).update(state=state)
+    MatchParty.objects.create(match=match, organization=offer.organization, role="offer_poster")
+
+
+def test_an_offer_at_capacity_is_weaker_and_says_why(scene):
+    before = {int(s.offer_id): s for s in adapter.rank_for_need(scene["need"], top_k=10)}
+    good = scene["good"]
+    assert good.capacity == 2
+    _running_match(good)
+    _running_match(good)
+    after = {int(s.offer_id): s for s in adapter.rank_for_need(scene["need"], top_k=10)}
+    assert after[good.pk].score < before[good.pk].score
+    assert any("受け入れ枠" in w for w in after[good.pk].weaknesses), after[good.pk].weaknesses
+
+
+def test_organizations_already_in_many_collaborations_are_suggested_less(scene):
+    twin = make_offer(
+        make_org("NPO法人ふたご"),
+        title=scene["good"].title,
+        description=scene["good"].description,
+        fields=["welfare"], areas=["t-kita"], forms=["cooperation"],
+    )  # fmt: skip
+    scores = {int(s.offer_id): s.score for s in adapter.rank_for_need(scene["need"], top_k=10)}
+    assert scores[twin.pk] == pytest.approx(scores[scene["good"].pk])
+    for _ in range(5):  # open matches elsewhere: exposure, not capacity (state proposed)
+        _running_match(make_offer(scene["npo"], title="別の活動"), state="proposed")
+    ranked = adapter.rank_for_need(scene["need"], top_k=10)
+    scores = {int(s.offer_id): s.score for s in ranked}
+    assert scores[twin.pk] > scores[scene["good"].pk]
+    busy = next(s for s in ranked if int(s.offer_id) == scene["good"].pk)
+    assert busy.breakdown()["fairness"] < 0
