@@ -26,3 +26,11 @@ def offer_saved(sender, instance: Offer, raw: bool = False, **kwargs) -> None:
 # transaction): receivers schedule what follows (follow-ups, cancelled bookings, …).
 # kwargs: match, name (transition), source, target, actor, comment.
 match_transitioned = Signal()
+
+
+@receiver(match_transitioned, dispatch_uid="matching.rescore_after_match_change")
+def rescore_after_match_change(sender, match, target: str, **kwargs) -> None:
+    """A match starting or ending changes its offer's free capacity (and its parties'
+    exposure): re-score the offer once the transition is committed."""
+    if match.offer_id and target in ("agreed", "active", "completed", "declined", "cancelled"):
+        services.post_changed("offer", match.offer_id, match.offer.status)
