@@ -5,6 +5,7 @@ whole platform (web, worker, beat) runs with no server. Production sets DATABASE
 CELERY_BROKER_URL, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS (see .env.example).
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -40,6 +41,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "auditlog",
+    # Login rate limiting (docs/decisions.md): the web login, the admin login and the
+    # API token endpoint all go through django.contrib.auth.authenticate().
+    "axes",
     "tsunagu",
     "organizations",
     "proposals",
@@ -59,6 +63,8 @@ MIDDLEWARE = [
     # Records who made each audited change (django-auditlog).
     "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tsunagu.urls"
@@ -110,7 +116,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any attempt while the username+IP pair is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After AXES_FAILURE_LIMIT failed logins for one username from one IP address, that pair
+# is locked out for AXES_COOLOFF_TIME, even with the right password; a success resets it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy that sets X-Forwarded-For, the number of proxies: the client's
+# address is then read from that header (otherwise every login would share the proxy's).
+_axes_proxy_count = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+if _axes_proxy_count:
+    AXES_IPWARE_PROXY_COUNT = _axes_proxy_count
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "ja"

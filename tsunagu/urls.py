@@ -61,6 +61,13 @@ admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    # Public pages: 協働メニュー and posts, 団体一覧, 事例集.
+    path("", include("proposals.urls")),
+    path("", include("organizations.urls")),
+    path("", include("matching.urls")),
+    # Login, logout, password reset (templates in tsunagu/templates/registration/).
+    path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -6,25 +6,28 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from organizations.models import Organization
-from proposals.models import Need, Offer, Status
+from proposals.models import Need, Offer
+from proposals.views import public_posts
 
 from .models import WorkerHeartbeat
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page: what is open now, and where to go next."""
+    needs, offers = public_posts(Need), public_posts(Offer)
     context = {
         "organization_count": Organization.objects.filter(is_active=True).count(),
-        "need_count": Need.objects.filter(status=Status.OPEN).count(),
-        "offer_count": Offer.objects.filter(status=Status.OPEN).count(),
-        "recent_needs": Need.objects.filter(status=Status.OPEN)
-        .select_related("organization")
-        .order_by("-created_at")[:10],
-        "recent_offers": Offer.objects.filter(status=Status.OPEN)
-        .select_related("organization")
-        .order_by("-created_at")[:10],
+        "need_count": needs.count(),
+        "offer_count": offers.count(),
+        "recent_needs": needs.order_by("-created_at")[:10],
+        "recent_offers": offers.order_by("-created_at")[:10],
     }
     return render(request, "tsunagu/home.html", context)
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    """協働の進め方: how a collaboration goes here, step by step."""
+    return render(request, "tsunagu/about.html")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

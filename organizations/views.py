@@ -1,0 +1,50 @@
+"""Public pages for organizations (団体一覧). Never shows the private contact fields
+(``serializers.PRIVATE_FIELDS``): the templates use only the public ones."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from tsunagu.pages import filter_data, paginate, selected
+
+from .filters import OrganizationFilter
+from .models import Area, Field, Organization
+
+SEARCH_PARAMS = ["q", "kind", "field", "area"]
+
+
+def public_organizations() -> QuerySet:
+    return (
+        Organization.objects.filter(is_active=True)
+        .prefetch_related("fields", "areas")
+        .order_by("name", "pk")
+    )
+
+
+def organization_list(request: HttpRequest) -> HttpResponse:
+    filterset = OrganizationFilter(
+        filter_data(request.GET, SEARCH_PARAMS), queryset=public_organizations()
+    )
+    chosen = selected(request.GET, SEARCH_PARAMS)
+    context = {
+        "page": paginate(request, filterset.qs),
+        "chosen": chosen,
+        "searched": any(chosen.values()),
+        "kinds": Organization.Kind.choices,
+        "fields": Field.objects.all(),
+        "areas": Area.objects.exclude(level=Area.Level.NEIGHBORHOOD),
+    }
+    return render(request, "organizations/organization_list.html", context)
+
+
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(public_organizations().prefetch_related("resources"), pk=pk)
+    context = {
+        "organization": organization,
+        # Open posts only, as on the 協働メニュー (drafts stay private).
+        "needs": organization.need_set.filter(status="open").order_by("-created_at"),
+        "offers": organization.offer_set.filter(status="open").order_by("-created_at"),
+    }
+    return render(request, "organizations/organization_detail.html", context)

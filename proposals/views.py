@@ -1,0 +1,74 @@
+"""Public pages for needs (協働テーマ) and offers (シーズ): the 協働メニュー and details.
+
+Thin views: the API's visibility rule (``visible_posts``) and filters do the work.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from organizations.models import Area, Field
+from tsunagu.pages import filter_data, paginate, selected
+
+from .api import visible_posts
+from .filters import NeedFilter, OfferFilter
+from .models import CollaborationForm, Need, Offer
+
+SEARCH_PARAMS = ["q", "field", "area", "form"]
+TYPES = {"needs": (Need, NeedFilter), "offers": (Offer, OfferFilter)}
+
+
+def public_posts(model: type[Need] | type[Offer]) -> QuerySet:
+    """Open posts of active organizations: what anyone may see, whoever is logged in."""
+    qs = model.objects.select_related("organization").prefetch_related("fields", "areas", "forms")
+    return visible_posts(qs, AnonymousUser())
+
+
+def area_choices() -> list[tuple[str, str]]:
+    """Areas as (code, label), each under its parent and indented by its depth."""
+    areas = list(Area.objects.all())
+    children: dict[int | None, list[Area]] = {}
+    for area in areas:
+        children.setdefault(area.parent_id, []).append(area)
+    out: list[tuple[str, str]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for area in children.get(parent_id, []):
+            out.append((area.code, "\u3000" * depth + area.name))
+            walk(area.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def menu(request: HttpRequest) -> HttpResponse:
+    """協働メニュー: search open needs or offers by words, field, area and form."""
+    post_type = request.GET.get("type")
+    if post_type not in TYPES:
+        post_type = "needs"
+    model, filter_class = TYPES[post_type]
+    filterset = filter_class(filter_data(request.GET, SEARCH_PARAMS), queryset=public_posts(model))
+    context = {
+        "post_type": post_type,
+        "is_need": post_type == "needs",
+        "page": paginate(request, filterset.qs),
+        "chosen": selected(request.GET, SEARCH_PARAMS),
+        "searched": any(selected(request.GET, SEARCH_PARAMS).values()),
+        "fields": Field.objects.all(),
+        "areas": area_choices(),
+        "forms": CollaborationForm.objects.all(),
+    }
+    return render(request, "proposals/menu.html", context)
+
+
+def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    need = get_object_or_404(public_posts(Need).prefetch_related("poster_supports"), pk=pk)
+    return render(request, "proposals/post_detail.html", {"post": need, "is_need": True})
+
+
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(public_posts(Offer).prefetch_related("resources"), pk=pk)
+    return render(request, "proposals/post_detail.html", {"post": offer, "is_need": False})
