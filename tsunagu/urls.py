@@ -62,10 +62,14 @@ admin.site.index_title = "管理メニュー"
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("my/", include("tsunagu.member.urls")),
     # Public pages: 協働メニュー and posts, 団体一覧, 事例集.
     path("", include("proposals.urls")),
     path("", include("organizations.urls")),
     path("", include("matching.urls")),
+    # Coordinators' KPI dashboard and progress sheet: before any other "coord/" include.
+    path("coord/kpi/", include("matching.urls_kpi")),
+    path("coord/", include("matching.urls_coord")),
     # Login, logout, password reset (templates in tsunagu/templates/registration/).
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
