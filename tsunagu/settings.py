@@ -142,6 +142,7 @@ if _axes_proxy_count:
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("英語"))]
 LOCALE_PATHS = [BASE_DIR / "tsunagu" / "locale"]
+FORMAT_MODULE_PATH = ["tsunagu.formats"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
