@@ -41,7 +41,33 @@ def _counts() -> dict[str, int]:
             counts[f"{model.__name__}.{name}"] = through.objects.count()
     counts["Need.poster_supports"] = Need.poster_supports.through.objects.count()
     counts["User.user_permissions"] = User.user_permissions.through.objects.count()
+    counts.update(_match_counts())
     return counts
+
+
+def _match_counts() -> dict[str, int]:
+    from matching.models import (
+        ConsultationBooking,
+        ConsultationSlot,
+        ContinuationFollowUp,
+        Evaluation,
+        Match,
+        MatchParty,
+        MatchTransition,
+    )
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Match,
+            MatchParty,
+            MatchTransition,
+            Evaluation,
+            ContinuationFollowUp,
+            ConsultationSlot,
+            ConsultationBooking,
+        )
+    }
 
 
 @pytest.mark.django_db
@@ -311,3 +337,169 @@ def test_good_partners_exist_for_department_needs(demo):
             and offer.organization_id != need.organization_id
             for offer in offers
         ), need
+
+
+# --------------------------------------------------------------------------- matches
+
+
+@pytest.mark.django_db
+def test_matches_cover_every_state(demo):
+    from django.utils import timezone
+
+    from matching.models import Match
+
+    matches = Match.objects.filter(need__source=DEMO_SOURCE, offer__source=DEMO_SOURCE)
+    assert demo.matches == matches.count() >= 14
+    states = list(matches.values_list("state", flat=True))
+    for state in Match.State.values:
+        assert states.count(state) >= 1, state
+    for state in ("proposed", "introduced", "consulting", "agreed", "active"):
+        assert states.count(state) == 2, state
+    assert states.count("completed") == states.count("evaluated") == 2
+    assert any(m.parties.count() >= 4 for m in matches)
+
+    today = timezone.localdate()
+    overdue = matches.filter(
+        state="introduced", response_due_on__lt=today, parties__response="pending"
+    )
+    assert overdue.exists()
+    for match in matches:
+        history = list(match.transitions.all())
+        assert history and history[0].name == "create"
+        assert history[-1].target == match.state, match
+        assert [t.at for t in history] == sorted(t.at for t in history)
+        assert history[0].at == match.created_at
+        assert match.parties.count() >= 2
+        assert all(t.actor is None or t.actor.username.startswith("demo-") for t in history)
+    for match in matches.filter(state__in=["agreed", "active", "completed", "evaluated"]):
+        assert match.form and match.starts_on and match.ends_on and match.agreed_at, match
+        assert all(p.responsibilities for p in match.parties.all()), match
+    for match in matches.filter(state__in=["declined", "cancelled"]):
+        assert match.decline_reason and match.closed_at, match
+    for match in matches.filter(state__in=["completed", "evaluated"]):
+        assert match.completed_at and match.follow_ups.exists(), match
+    # created_at spread over the last ~18 months
+    months = {(m.created_at.year, m.created_at.month) for m in matches}
+    assert len(months) >= 10
+    oldest = min(m.created_at for m in matches)
+    assert timezone.now() - oldest > timezone.timedelta(days=365)
+
+
+@pytest.mark.django_db
+def test_evaluations_and_case_book(demo):
+    from matching.models import ContinuationFollowUp, Evaluation, Match
+    from matching.outcomes import case_book
+
+    evaluated = Match.objects.filter(state="evaluated", need__source=DEMO_SOURCE)
+    for match in evaluated:
+        evaluations = match.evaluations.all()
+        assert evaluations.filter(evaluator="coordinator").count() == 1
+        assert evaluations.filter(evaluator="party").count() == match.parties.count()
+        for evaluation in evaluations:
+            assert evaluation.grade in "ABCD" and evaluation.effects and evaluation.next_steps
+            assert JAPANESE.search(evaluation.effects)
+    book = list(case_book())
+    assert book and set(book) <= set(evaluated)
+    assert Evaluation.objects.filter(grade="A").exists()
+
+    answers = set(ContinuationFollowUp.objects.exclude(answer="").values_list("answer", flat=True))
+    assert answers == {"continued", "continued_other_form", "ended"}
+    assert ContinuationFollowUp.objects.filter(months=12, answer="").exists()
+    for row in ContinuationFollowUp.objects.exclude(answer=""):
+        assert row.reason and row.answered_at and row.sent_at <= row.answered_at
+
+
+@pytest.mark.django_db
+def test_kpi_has_data_this_and_last_fiscal_year(demo):
+    from matching import kpi
+
+    fy = kpi.current_fiscal_year()
+    for year in (fy, fy - 1):
+        start, end = kpi.fiscal_year_range(year)
+        assert sum(row["count"] for row in kpi.matches_per_month(start, end)) > 0, year
+        assert kpi.matches_by_field(start, end), year
+        assert kpi.matches_by_form(start, end), year
+        assert kpi.median_days_to_match(start, end)["median_days"] > 0, year
+        assert sum(row["count"] for row in kpi.grade_distribution(start, end)) > 0, year
+        assert kpi.average_grade(start, end) is not None, year
+        assert kpi.completed_projects(year), year
+        assert kpi.dashboard(year)
+        assert kpi.progress_indicators(year)
+    start, end = kpi.fiscal_year_range(fy)
+    usage = kpi.consultations(start, end)
+    assert 0 < usage["booked"] < usage["offered"]
+    assert usage["held"] and usage["no_show"]
+    assert kpi.continuation_by_year(6)
+
+
+@pytest.mark.django_db
+def test_slots_and_bookings(demo):
+    from django.utils import timezone
+
+    from matching.models import ConsultationBooking, ConsultationSlot
+
+    slots = ConsultationSlot.objects.filter(coordinator__username__startswith="demo-")
+    assert demo.slots == slots.count() >= 15
+    now = timezone.now()
+    assert slots.filter(starts_at__lt=now).exists() and slots.filter(starts_at__gt=now).exists()
+    assert all(s.starts_at > now - timezone.timedelta(days=62) for s in slots)
+    assert all(s.starts_at < now + timezone.timedelta(days=22) for s in slots)
+    for slot in slots:
+        assert slot.place or "example.jp" in slot.online_url
+        live = slot.bookings.exclude(status="cancelled").count()
+        assert slot.booked_count == live <= slot.capacity
+    statuses = set(ConsultationBooking.objects.values_list("status", flat=True))
+    assert {"booked", "held", "no_show"} <= statuses
+    for booking in ConsultationBooking.objects.filter(status="booked"):
+        assert booking.slot.starts_at > now
+    for booking in ConsultationBooking.objects.filter(status="held"):
+        assert booking.slot.starts_at < now and booking.minutes
+
+
+@pytest.mark.django_db
+def test_match_rows_validate(demo):
+    from matching.models import (
+        ConsultationBooking,
+        ConsultationSlot,
+        ContinuationFollowUp,
+        Evaluation,
+        Match,
+        MatchParty,
+        MatchTransition,
+    )
+
+    for match in Match.objects.all():
+        match.full_clean(exclude=["state"])
+    for model in (MatchParty, MatchTransition, ContinuationFollowUp, ConsultationSlot):
+        for obj in model.objects.all():
+            obj.full_clean()
+    for model, nullable in ((Evaluation, "submitted_by"), (ConsultationBooking, "booked_by")):
+        for obj in model.objects.all():
+            obj.full_clean(exclude=[nullable])
+
+
+@pytest.mark.django_db
+def test_reset_and_remove_handle_matches(demo):
+    from matching.models import ConsultationSlot, Match
+    from organizations.models import User
+
+    own = make_org("NPO法人あとから登録した会", "npo_corporation")
+    own_need = make_need(own, "利用者が登録したニーズ")
+    real_user = User.objects.create_user("real-person", password="x-Tsunagu-2026")
+    before = _match_counts()
+
+    load_demo(allow_insecure_passwords=True)
+    assert _match_counts() == before
+
+    summary = load_demo(reset=True, allow_insecure_passwords=True)
+    assert summary.removed["matches"] == demo.matches
+    assert summary.removed["slots"] == demo.slots
+    assert _match_counts() == before
+    assert User.objects.filter(pk=real_user.pk).exists()
+    assert own_need.__class__.objects.filter(pk=own_need.pk).exists()
+
+    remove_demo()
+    assert not Match.objects.exists()
+    assert not ConsultationSlot.objects.exists()
+    assert User.objects.filter(pk=real_user.pk).exists()
+    assert own_need.__class__.objects.filter(pk=own_need.pk).exists()

@@ -7,7 +7,10 @@ What the loader owns, and how it finds it again:
 
 * areas: ``Area.code`` starting with ``demo-`` (the YAML codes, prefixed);
 * organizations, needs, offers: ``source="demo"`` and ``external_id`` (``demo-org-001`` …);
-* users: the usernames listed in ``users.yaml`` (all start with ``demo-``).
+* users: the usernames listed in ``users.yaml`` (all start with ``demo-``);
+* matches (``matches.yaml``): the match of a demo need with a demo offer, found by that
+  pair; their parties, history, evaluations, follow-ups and bookings hang off them;
+* consultation slots: the slots of the demo coordinators (created only when they have none).
 
 ``remove_demo()`` (and ``load_demo(reset=True)``) deletes only those rows, plus the posts
 and memberships that hang off demo organizations. Rows created by real users
@@ -86,6 +89,8 @@ class DemoSummary:
     needs_by_kind: dict[str, int] = field(default_factory=dict)
     offers: int = 0
     users: int = 0
+    matches: int = 0
+    slots: int = 0
     removed: dict[str, int] = field(default_factory=dict)
     logins: list[Login] = field(default_factory=list)
 
@@ -96,7 +101,7 @@ class DemoSummary:
 def read_data(data_dir: Path = DATA_DIR) -> dict[str, Any]:
     """The demo YAML files merged into one dict (city, areas, organizations, users…)."""
     data: dict[str, Any] = {}
-    for name in ("city", "organizations", "users", "needs", "offers"):
+    for name in ("city", "organizations", "users", "needs", "offers", "matches"):
         with open(data_dir / f"{name}.yaml", encoding="utf-8") as handle:
             data.update(yaml.safe_load(handle) or {})
     return data
@@ -172,6 +177,8 @@ def _remove(data: dict[str, Any]) -> dict[str, int]:
 
     removed: dict[str, int] = {}
     demo_orgs = Organization.objects.filter(source=DEMO_SOURCE)
+    # Matches and slots first: their foreign keys to posts, organizations and slots PROTECT.
+    removed.update(_remove_matches(data, demo_orgs))
     for label, model in (("needs", Need), ("offers", Offer)):
         # Demo posts, and posts that were added later to a demo organization (they cannot
         # outlive it: Post.organization is PROTECT).
@@ -194,6 +201,28 @@ def _remove(data: dict[str, Any]) -> dict[str, int]:
         if not pks:
             break
         removed["areas"] += Area.objects.filter(pk__in=pks).delete()[0]
+    return removed
+
+
+def _remove_matches(data: dict[str, Any], demo_orgs: Any) -> dict[str, int]:
+    """Delete the matches that involve demo posts or organizations (their parties, history,
+    evaluations, follow-ups and bookings cascade), then the demo coordinators' slots."""
+    from matching.models import ConsultationBooking, ConsultationSlot, Match
+
+    matches = Match.objects.filter(
+        Q(need__source=DEMO_SOURCE)
+        | Q(offer__source=DEMO_SOURCE)
+        | Q(need__organization__in=demo_orgs)
+        | Q(offer__organization__in=demo_orgs)
+        | Q(parties__organization__in=demo_orgs)
+        | Q(evaluations__organization__in=demo_orgs)
+        | Q(follow_ups__organization__in=demo_orgs)
+    )
+    pks = set(matches.values_list("pk", flat=True))
+    removed = {"matches": Match.objects.filter(pk__in=pks).delete()[1].get(Match._meta.label, 0)}
+    slots = ConsultationSlot.objects.filter(coordinator__username__in=_demo_usernames(data))
+    ConsultationBooking.objects.filter(slot__in=slots).delete()  # other matches' bookings
+    removed["slots"] = slots.delete()[1].get(ConsultationSlot._meta.label, 0)
     return removed
 
 
@@ -412,6 +441,294 @@ def _load_posts(
     return len(keys)
 
 
+# --------------------------------------------------------------------------- matches
+
+# The state each history step leads to (steps not listed keep the state).
+_TARGETS = {
+    "introduce": "introduced",
+    "start_consulting": "consulting",
+    "agree": "agreed",
+    "activate": "active",
+    "complete": "completed",
+    "mark_evaluated": "evaluated",
+    "decline": "declined",
+    "cancel": "cancelled",
+}
+# The match timestamp each step sets.
+_STAMPS = {
+    "introduce": "introduced_at",
+    "agree": "agreed_at",
+    "activate": "started_at",
+    "complete": "completed_at",
+    "mark_evaluated": "closed_at",
+    "decline": "closed_at",
+    "cancel": "closed_at",
+}
+
+
+class _Clock:
+    """``matches.yaml`` counts days back from today; this turns them into moments."""
+
+    def __init__(self) -> None:
+        from django.utils import timezone
+
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.tz = timezone.get_current_timezone()
+
+    def day(self, days_ago: int) -> dt.date:
+        return self.today - dt.timedelta(days=days_ago)
+
+    def at(self, days_ago: int, step: int = 0) -> dt.datetime:
+        """A working-hours moment ``days_ago`` days back (``step`` spreads a day's rows);
+        never later than now."""
+        hour, minute = 9 + (step % 8), (step * 17) % 60
+        moment = dt.datetime.combine(self.day(days_ago), dt.time(hour, minute), self.tz)
+        return min(moment, self.now - dt.timedelta(minutes=5 * (10 - min(step, 9))))
+
+    def slot(self, days_ago: int, start: str) -> dt.datetime:
+        return dt.datetime.combine(self.day(days_ago), dt.time.fromisoformat(start), self.tz)
+
+
+def _load_slots(data: dict[str, Any], users: _Lookup, clock: _Clock) -> dict[str, Any]:
+    """The demo coordinators' slots by YAML id: created when they have none yet,
+    otherwise found again by coordinator and start (a slot not found is left out)."""
+    from matching.models import ConsultationSlot
+
+    places = data.get("places", {})
+    coordinators = {row[1] for row in data.get("slots", [])}
+    existing = ConsultationSlot.objects.filter(coordinator__username__in=coordinators)
+    create = not existing.exists()
+    slots: dict[str, Any] = {}
+    for key, username, days_ago, start, minutes, capacity, place in data.get("slots", []):
+        coordinator = users[username]
+        starts_at = clock.slot(days_ago, start)
+        if not create:
+            found = existing.filter(coordinator=coordinator, starts_at=starts_at).first()
+            if found is not None:
+                slots[key] = found
+            continue
+        online = place == "online"
+        slot = ConsultationSlot(
+            coordinator=coordinator,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(minutes=minutes),
+            place="" if online else places[place],
+            online_url=places[place] if online else "",
+            capacity=capacity,
+            note="オンライン（前日までにURLをお送りします）" if online else "",
+        )
+        _validate(slot, f"slot {key}")
+        slot.save()
+        ConsultationSlot.objects.filter(pk=slot.pk).update(
+            created_at=starts_at - dt.timedelta(days=14)
+        )
+        slots[key] = slot
+    return slots
+
+
+def _load_matches(data: dict[str, Any], orgs: dict[str, Any]) -> tuple[int, int]:
+    """Create the coordination history of ``matches.yaml``; a (need, offer) pair that
+    already has a match is skipped, so loading twice adds nothing. Returns the numbers
+    of demo matches and demo slots."""
+    from django.utils import timezone
+
+    from matching.calendar import add_business_days, add_months
+    from matching.models import (
+        ConsultationBooking,
+        ConsultationSlot,
+        ContinuationFollowUp,
+        Evaluation,
+        Match,
+        MatchParty,
+        MatchTransition,
+    )
+    from organizations.models import User
+    from proposals.models import CollaborationForm, Need, Offer
+
+    clock = _Clock()
+    users = _Lookup(
+        "user", {u.username: u for u in User.objects.filter(username__startswith=USER_PREFIX)}
+    )
+
+    def user(name: str | None) -> Any:
+        return users[name] if name else None
+
+    org_lookup = _Lookup("organization", orgs)
+    needs = _Lookup("need", {n.external_id: n for n in Need.objects.filter(source=DEMO_SOURCE)})
+    offers = _Lookup("offer", {o.external_id: o for o in Offer.objects.filter(source=DEMO_SOURCE)})
+    forms = _Lookup.of(CollaborationForm, "form")
+    slots = _load_slots(data, users, clock)
+
+    count = 0
+    first_match: dict[Any, dt.datetime] = {}
+    for row in data.get("matches", []):
+        need, offer = needs[row["need"]], offers[row["offer"]]
+        where = f"match {row['need']} × {row['offer']}"
+        count += 1
+        if Match.objects.filter(need=need, offer=offer).exists():
+            continue
+        coordinator = user(row.get("coordinator"))
+        starts_on, ends_on = (_date(v) for v in row.get("period") or (None, None))
+        match = Match(
+            title=row["title"],
+            need=need,
+            offer=offer,
+            origin=row.get("origin", Match.Origin.SUGGESTION),
+            score=row.get("score"),
+            coordinator=coordinator,
+            form=forms[row["form"]] if row.get("form") else None,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            budget_note=row.get("budget", ""),
+            decline_reason=_text(row.get("decline_reason")),
+            created_by=coordinator,
+        )
+        _validate(match, where, exclude=["state"])
+        match.save()
+
+        for party_row in row["parties"]:
+            responded = party_row.get("responded")
+            party = MatchParty(
+                match=match,
+                organization=org_lookup[party_row["org"]],
+                role=party_row["role"],
+                responsibilities=_text(party_row.get("duties")),
+                response=party_row.get("response", MatchParty.Response.PENDING),
+                responded_at=clock.at(responded, 3) if responded is not None else None,
+            )
+            _validate(party, where)
+            party.save()
+
+        # The history: each step from the state before it to the state after it.
+        state = Match.State.PROPOSED
+        stamps: dict[str, dt.datetime] = {}
+        moments: list[dt.datetime] = []
+        for step, (name, days_ago, actor, comment) in enumerate(row["history"]):
+            target = _TARGETS.get(name, state)
+            at = clock.at(days_ago, step)
+            if moments and at <= moments[-1]:
+                at = moments[-1] + dt.timedelta(minutes=30)
+            transition = MatchTransition(
+                match=match,
+                name=name,
+                source=state,
+                target=target,
+                actor=user(actor),
+                comment=_text(comment),
+            )
+            _validate(transition, where)
+            transition.save()
+            MatchTransition.objects.filter(pk=transition.pk).update(at=at)
+            if name in _STAMPS:
+                stamps[_STAMPS[name]] = at
+            moments.append(at)
+            state = target
+        if state != row["state"]:
+            raise DemoError(f"{where}: the history ends in {state!r}, not {row['state']!r}")
+
+        due = None
+        if row.get("response_due") and "introduced_at" in stamps:
+            introduced_on = timezone.localtime(stamps["introduced_at"]).date()
+            due = add_business_days(introduced_on, settings.TSUNAGU_RESPONSE_BUSINESS_DAYS)
+            if row["response_due"] == "past" and due >= clock.today:
+                raise DemoError(f"{where}: the response due date is not in the past")
+        Match.objects.filter(pk=match.pk).update(
+            state=state,
+            created_at=moments[0],
+            updated_at=moments[-1],
+            response_due_on=due,
+            **stamps,
+        )
+        match.refresh_from_db()
+        for post in (need, offer):
+            first_match[post] = min(first_match.get(post, moments[0]), moments[0])
+
+        for eval_row in row.get("evaluations", []):
+            is_party = not eval_row.get("coordinator")
+            evaluation = Evaluation(
+                match=match,
+                evaluator=Evaluation.Evaluator.PARTY if is_party else "coordinator",
+                organization=org_lookup[eval_row["org"]] if is_party else None,
+                grade=eval_row["grade"],
+                effects=_text(eval_row.get("effects")),
+                problems=_text(eval_row.get("problems")),
+                next_steps=_text(eval_row.get("next")),
+                publish_consent=bool(eval_row.get("publish")),
+                submitted_by=user(eval_row.get("by")),
+            )
+            # submitted_by may be null (the party's member has no demo login).
+            _validate(evaluation, where, exclude=["submitted_by"])
+            evaluation.save()
+            Evaluation.objects.filter(pk=evaluation.pk).update(
+                submitted_at=clock.at(eval_row["at"], 2)
+            )
+
+        completed_on = timezone.localtime(match.completed_at).date() if match.completed_at else None
+        for follow_row in row.get("follow_ups", []):
+            if completed_on is None:
+                raise DemoError(f"{where}: follow-ups need a completed match")
+            due_on = add_months(completed_on, follow_row["months"])
+            answered = follow_row.get("answer", "")
+            sent_at = dt.datetime.combine(due_on, dt.time(9, 0), clock.tz)
+            follow_up = ContinuationFollowUp(
+                match=match,
+                organization=org_lookup[follow_row["org"]],
+                months=follow_row["months"],
+                due_on=due_on,
+                sent_at=sent_at if answered else None,
+                answer=answered,
+                reason=_text(follow_row.get("reason")),
+                answered_by=user(follow_row.get("by")),
+                answered_at=clock.at(follow_row["at"], 4) if answered else None,
+            )
+            if answered and not (due_on <= clock.day(follow_row["at"]) <= clock.today):
+                raise DemoError(f"{where}: a follow-up is answered before it is due")
+            _validate(follow_up, where)
+            follow_up.save()
+
+        for booking_row in row.get("consultations", []):
+            slot = slots.get(booking_row["slot"])
+            if slot is None:  # the slots were published on another day: leave it out
+                continue
+            status = booking_row["status"]
+            held = status == ConsultationBooking.Status.HELD
+            booking = ConsultationBooking(
+                slot=slot,
+                match=match,
+                status=status,
+                booked_by=user(booking_row.get("by")),
+                minutes=_text(booking_row.get("minutes")),
+                minutes_recorded_by=coordinator if held else None,
+                cancelled_at=(
+                    slot.starts_at - dt.timedelta(days=2)
+                    if status == ConsultationBooking.Status.CANCELLED
+                    else None
+                ),
+            )
+            _validate(booking, where)
+            booking.save()
+            ConsultationBooking.objects.filter(pk=booking.pk).update(
+                created_at=min(slot.starts_at - dt.timedelta(days=6), clock.now)
+            )
+
+    live_statuses = [
+        ConsultationBooking.Status.BOOKED,
+        ConsultationBooking.Status.HELD,
+        ConsultationBooking.Status.NO_SHOW,
+    ]
+    # booked_count follows the live bookings (the CHECK constraint keeps it ≤ capacity).
+    for slot in slots.values():
+        live = slot.bookings.filter(status__in=live_statuses).count()
+        ConsultationSlot.objects.filter(pk=slot.pk).update(booked_count=live)
+
+    # A post is matched after it was posted: backdate the demo posts the history uses.
+    for post, first in first_match.items():
+        posted = first - dt.timedelta(days=21)
+        type(post).objects.filter(pk=post.pk, created_at__gt=posted).update(created_at=posted)
+    return count, len(slots)
+
+
 def load_demo(
     reset: bool = False,
     stdout: TextIO | None = None,
@@ -450,6 +767,8 @@ def load_demo(
         _say(stdout, f"ニーズ (needs): {summary.needs}")
         summary.offers = _load_posts(Offer, data["offers"], orgs, authors, areas)
         _say(stdout, f"シーズ (offers): {summary.offers}")
+        summary.matches, summary.slots = _load_matches(data, orgs)
+        _say(stdout, f"マッチ (matches): {summary.matches}  相談のコマ (slots): {summary.slots}")
 
     summary.areas = len(areas)
     summary.organizations = len(orgs)
