@@ -414,19 +414,26 @@ def test_kpi_has_data_this_and_last_fiscal_year(demo):
     from matching import kpi
 
     fy = kpi.current_fiscal_year()
-    for year in (fy, fy - 1):
-        start, end = kpi.fiscal_year_range(year)
-        assert sum(row["count"] for row in kpi.matches_per_month(start, end)) > 0, year
-        assert kpi.matches_by_field(start, end), year
-        assert kpi.matches_by_form(start, end), year
-        assert kpi.median_days_to_match(start, end)["median_days"] > 0, year
-        assert sum(row["count"] for row in kpi.grade_distribution(start, end)) > 0, year
-        assert kpi.average_grade(start, end) is not None, year
-        assert kpi.completed_projects(year), year
-        assert kpi.dashboard(year)
-        assert kpi.progress_indicators(year)
-    start, end = kpi.fiscal_year_range(fy)
-    usage = kpi.consultations(start, end)
+    # The demo's history is dated back from the load day, so which fiscal year holds which
+    # event depends on the date (early April puts most of it in last year). Over this year
+    # and last year together every indicator has data, whatever the date.
+    ranges = [kpi.fiscal_year_range(year) for year in (fy, fy - 1)]
+
+    def in_either(measure) -> bool:
+        return any(measure(start, end) for start, end in ranges)
+
+    assert in_either(lambda s, e: sum(r["count"] for r in kpi.matches_per_month(s, e)))
+    assert in_either(kpi.matches_by_field)
+    assert in_either(kpi.matches_by_form)
+    assert in_either(lambda s, e: (kpi.median_days_to_match(s, e)["median_days"] or 0) > 0)
+    assert in_either(lambda s, e: sum(r["count"] for r in kpi.grade_distribution(s, e)))
+    assert in_either(lambda s, e: kpi.average_grade(s, e) is not None)
+    assert any(kpi.completed_projects(year) for year in (fy, fy - 1))
+    # Matches proposed "today" always fall in the current year.
+    start, end = ranges[0]
+    assert sum(r["count"] for r in kpi.matches_per_month(start, end)) > 0
+    assert kpi.dashboard(fy) and kpi.progress_indicators(fy)
+    usage = kpi.consultations(ranges[1][0], end)  # the slots span two months back
     assert 0 < usage["booked"] < usage["offered"]
     assert usage["held"] and usage["no_show"]
     assert kpi.continuation_by_year(6)
