@@ -111,7 +111,9 @@ class SlotForm(forms.Form):
         label=_("終了時刻"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     place = forms.CharField(label=_("場所"), max_length=300, required=False)
-    online_url = forms.URLField(label=_("オンライン会議のURL"), required=False)
+    online_url = forms.URLField(
+        label=_("オンライン会議のURL"), required=False, assume_scheme="https"
+    )
     capacity = forms.IntegerField(label=_("受付できる件数"), min_value=1, max_value=50, initial=1)
     note = forms.CharField(label=_("備考"), max_length=500, required=False)
 
