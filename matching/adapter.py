@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from organizations.models import Area
+from organizations.models import Area, Organization
 from proposals.models import Need, Offer, Status
 
 from . import engine
@@ -227,7 +227,9 @@ def _base(post: Need | Offer, text: engine.PostText, codes: PostCodes | None = N
         "areas": codes.areas if codes else [a.code for a in post.areas.all()],
         "forms": codes.forms if codes else [f.code for f in post.forms.all()],
         "organization_kind": post.organization.kind,
-        "is_open": post.status == Status.OPEN and post.organization.is_active,
+        "is_open": post.status == Status.OPEN
+        and post.organization.is_active
+        and post.organization.is_verified,
         "text": text,
     }
 
@@ -304,6 +306,8 @@ def _signature(model: type[Need] | type[Offer]) -> tuple:
     areas = Area.objects.aggregate(n=Count("pk"), last=Max("pk"))
     # Offers carry their running matches (capacity): a match changing state rebuilds.
     matches = Match.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+    # An organization verified or deactivated changes whether its posts are open.
+    orgs = Organization.objects.aggregate(changed=Max("updated_at"))
     return (
         stats["n"],
         stats["changed"],
@@ -312,6 +316,7 @@ def _signature(model: type[Need] | type[Offer]) -> tuple:
         areas["last"],
         matches["n"],
         matches["changed"],
+        orgs["changed"],
     )
 
 

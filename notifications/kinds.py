@@ -39,6 +39,7 @@ KINDS: dict[str, object] = {
     "suggestions.new": _("新しいマッチング候補"),
     "post.expiring": _("掲載期限が近い投稿"),
     "digest.new_posts": _("あなたの分野の新しい協働テーマ"),
+    "organization.registered": _("新しい団体の登録"),
 }
 
 # Without a preference, everything is emailed except the 情報発信 digest content.

@@ -29,11 +29,12 @@ class SupportViewSet(ReferenceViewSet):
 
 
 def visible_posts(queryset: QuerySet, user) -> QuerySet:
-    """Open posts for everyone; drafts and closed posts only to their organization and
-    to coordinators."""
+    """Open posts of active, verified organizations for everyone; drafts, closed posts and
+    posts of organizations awaiting verification only to their organization and to
+    coordinators."""
     if user.is_authenticated and user.can_coordinate:
         return queryset
-    public = Q(status=Status.OPEN, organization__is_active=True)
+    public = Q(status=Status.OPEN, organization__is_active=True, organization__is_verified=True)
     if user.is_authenticated:
         return queryset.filter(public | Q(organization__in=user.organization_ids()))
     return queryset.filter(public)

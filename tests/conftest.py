@@ -158,6 +158,8 @@ def make_org(name: str = "テスト団体", kind: str = "npo_corporation", **ext
         "contact_email": f"contact-{Organization.objects.count()}@example.jp",
         "contact_phone": "045-000-0000",
         "address": "テスト市北区1-1",
+        # Verified, like the organizations a coordinator has checked (sign-ups are not).
+        "is_verified": True,
     }
     defaults.update(extra)
     return Organization.objects.create(name=name, kind=kind, **defaults)

@@ -37,6 +37,7 @@ from organizations.api import (
 from proposals.api import CollaborationFormViewSet, NeedViewSet, OfferViewSet, SupportViewSet
 
 from . import views
+from .member.signup import signup
 
 router = routers.DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -71,6 +72,7 @@ urlpatterns = [
     path("coord/kpi/", include("matching.urls_kpi")),
     path("coord/", include("matching.urls_coord")),
     # Login, logout, password reset (templates in tsunagu/templates/registration/).
+    path("accounts/signup/", signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
