@@ -443,11 +443,12 @@ def rank_for_offer(
     indexes = _need_indexes.get(Need, lexicon)
     city = city_of_post(geography(), offer)
     targets = list(indexes) if city == NO_CITY else [city] if city in indexes else []
+    exposure = organization_exposure()
     results: list[engine.Suggestion] = []
     for target in targets:
         results += indexes[target].top_needs(
             feature,
-            exposure=organization_exposure(),
+            exposure=exposure,
             as_of=as_of or today(),
             top_k=top_k or profile.top_k,
             profile=engine_override or engine_profile(profile),

@@ -12,9 +12,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Field, Organization
+from organizations.models import Area, Field, Organization
 from proposals.models import CollaborationForm
-from proposals.views import area_choices
 
 from .models import RejectionReason, ReviewDecision
 
@@ -36,7 +35,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         anything = [("", _("すべて"))]
         self.fields["field"].choices = anything + [(f.code, f.name) for f in Field.objects.all()]
-        self.fields["area"].choices = anything + area_choices()
+        self.fields["area"].choices = anything + Area.tree_choices()
         self.fields["department"].choices = anything + [
             (str(o.pk), o.name)
             for o in Organization.objects.filter(

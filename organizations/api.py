@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from rest_framework import generics, mixins, permissions, viewsets
 
 from .filters import OrganizationFilter
@@ -65,8 +65,12 @@ class OrganizationViewSet(
         )
         user = self.request.user
         if not (user.is_authenticated and user.can_coordinate):
-            # Retired organizations stay visible to coordinators only.
-            qs = qs.filter(is_active=True)
+            # Retired organizations stay visible to coordinators only; a self-registered one
+            # is public once a coordinator has verified it (its own members see it at once).
+            public = Q(is_verified=True)
+            if user.is_authenticated:
+                public |= Q(pk__in=user.organization_ids())
+            qs = qs.filter(public, is_active=True)
         return qs.order_by("name", "pk")
 
 

@@ -153,6 +153,22 @@ class Area(models.Model):
         return found
 
     @classmethod
+    def tree_choices(cls) -> list[tuple[str, str]]:
+        """Areas as (code, label) for a <select>: each under its parent, indented by depth."""
+        children: dict[int | None, list[Area]] = {}
+        for area in cls.objects.all():
+            children.setdefault(area.parent_id, []).append(area)
+        out: list[tuple[str, str]] = []
+
+        def walk(parent_id: int | None, depth: int) -> None:
+            for area in children.get(parent_id, []):
+                out.append((area.code, "\u3000" * depth + area.name))
+                walk(area.pk, depth + 1)
+
+        walk(None, 0)
+        return out
+
+    @classmethod
     def ancestor_ids(cls, roots: list[int]) -> set[int]:
         parents = dict(cls.objects.values_list("pk", "parent_id"))
         found: set[int] = set()

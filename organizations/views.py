@@ -17,7 +17,8 @@ SEARCH_PARAMS = ["q", "kind", "field", "area"]
 
 def public_organizations() -> QuerySet:
     return (
-        Organization.objects.filter(is_active=True)
+        # Unverified (self-registered) organizations appear once a coordinator confirms them.
+        Organization.objects.filter(is_active=True, is_verified=True)
         .prefetch_related("fields", "areas")
         .order_by("name", "pk")
     )
@@ -33,8 +34,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "searched": any(chosen.values()),
         "kinds": Organization.Kind.choices,
-        "fields": Field.objects.all(),
-        "areas": Area.objects.exclude(level=Area.Level.NEIGHBORHOOD),
+        "fields": Field.objects.values_list("code", "name"),
+        "areas": Area.tree_choices(),
     }
     return render(request, "organizations/organization_list.html", context)
 

@@ -27,23 +27,6 @@ def public_posts(model: type[Need] | type[Offer]) -> QuerySet:
     return visible_posts(qs, AnonymousUser())
 
 
-def area_choices() -> list[tuple[str, str]]:
-    """Areas as (code, label), each under its parent and indented by its depth."""
-    areas = list(Area.objects.all())
-    children: dict[int | None, list[Area]] = {}
-    for area in areas:
-        children.setdefault(area.parent_id, []).append(area)
-    out: list[tuple[str, str]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for area in children.get(parent_id, []):
-            out.append((area.code, "\u3000" * depth + area.name))
-            walk(area.pk, depth + 1)
-
-    walk(None, 0)
-    return out
-
-
 def menu(request: HttpRequest) -> HttpResponse:
     """協働メニュー: search open needs or offers by words, field, area and form."""
     post_type = request.GET.get("type")
@@ -57,9 +40,9 @@ def menu(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, filterset.qs),
         "chosen": selected(request.GET, SEARCH_PARAMS),
         "searched": any(selected(request.GET, SEARCH_PARAMS).values()),
-        "fields": Field.objects.all(),
-        "areas": area_choices(),
-        "forms": CollaborationForm.objects.all(),
+        "fields": Field.objects.values_list("code", "name"),
+        "areas": Area.tree_choices(),
+        "forms": CollaborationForm.objects.values_list("code", "name"),
     }
     return render(request, "proposals/menu.html", context)
 

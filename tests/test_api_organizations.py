@@ -168,3 +168,23 @@ def test_openapi_schema_and_docs(api, db):
     assert docs.status_code == 200
     # LGWAN: the docs page loads its assets from this server, never from a CDN
     assert "cdn" not in docs.content.decode().lower()
+
+
+def test_unverified_organizations_are_public_only_once_verified(api, client, people):
+    from conftest import make_org, make_user
+
+    waiting = make_org("登録したばかりの会", "citizen_group", is_verified=False)
+    founder = make_user("founder", waiting, role="admin")
+    url = f"/api/v1/organizations/{waiting.pk}/"
+    assert api.get(url).status_code == 404
+    assert "登録したばかりの会" not in client.get("/organizations/").content.decode()
+    api.force_authenticate(people["other"])
+    assert api.get(url).status_code == 404
+    for who in (founder, people["coordinator"]):
+        api.force_authenticate(who)
+        assert api.get(url).status_code == 200
+    waiting.is_verified = True
+    waiting.save()
+    api.force_authenticate(None)
+    assert api.get(url).status_code == 200
+    assert "登録したばかりの会" in client.get("/organizations/").content.decode()

@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models.outcomes import Evaluation
 from notifications.models import Channel
-from organizations.models import Field, Organization
+from organizations.models import Area, Field, Organization
 from proposals.models import CollaborationForm, Need, Status, Support
-from proposals.views import area_choices
 
 
 def member_organizations(user):
@@ -71,7 +70,7 @@ class PostForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.fields["organization"].queryset = member_organizations(user)
-        self.fields["areas"].choices = area_choices()
+        self.fields["areas"].choices = Area.tree_choices()
         if instance is not None:
             self.fields["organization"].disabled = True
             self.fields["organization"].queryset = Organization.objects.filter(
