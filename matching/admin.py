@@ -73,5 +73,6 @@ class RescoreRunAdmin(admin.ModelAdmin):
 from . import (  # noqa: E402
     admin_consultations,  # noqa: F401
     admin_outcomes,  # noqa: F401
+    admin_privacy,  # noqa: F401
     admin_workflow,  # noqa: F401
 )

@@ -216,6 +216,14 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
     queryset = ConsultationBooking.objects.none()
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An error on the .ics action (401, 404) is JSON like every API error, not a
+        # "calendar" holding an error dict.
+        if getattr(self, "action", None) == "ics" and response.status_code >= 400:
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ConsultationBooking.objects.none()

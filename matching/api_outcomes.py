@@ -20,6 +20,7 @@ from .api import IsCoordinator
 from .models import ContinuationFollowUp, Evaluation, Match
 from .permissions import can_view_match, is_coordinator
 from .serializers_outcomes import (
+    ContinuationRateSerializer,
     ContinuationRowSerializer,
     EvaluationInputSerializer,
     EvaluationSerializer,
@@ -198,7 +199,7 @@ class ContinuationRateView(APIView):
             OpenApiParameter("by", str, enum=["field", "form", "year", "all"]),
             OpenApiParameter("months", int, enum=[6, 12]),
         ],
-        responses={200: ContinuationRowSerializer(many=True)},
+        responses={200: ContinuationRateSerializer},
     )
     def get(self, request: Request) -> Response:
         by = request.query_params.get("by", "field")

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from organizations.models import Area, Organization
+from tsunagu import ratelimit
 from tsunagu.api import Conflict
 
 from . import review, workflow
@@ -146,7 +147,10 @@ class ReviewDecideView(APIView):
         ],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        data = request.data if "items" in request.data else {"items": [request.data]}
+        # A body that is not an object (``null``, a list, a number) is a 400 from the
+        # serializer, never a TypeError here.
+        body = request.data
+        data = body if isinstance(body, dict) and "items" in body else {"items": [body]}
         serializer = DecideSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         items = [review.DecisionItem(**item) for item in serializer.validated_data["items"]]
@@ -197,6 +201,11 @@ class InterestRequestViewSet(
 
     def perform_create(self, serializer) -> None:
         data = serializer.validated_data
+        # Shared with the web form (tsunagu/ratelimit.py): per person and address.
+        keys = (f"user:{self.request.user.pk}", ratelimit.client_ip(self.request))
+        if ratelimit.INTEREST_REQUEST.is_over(*keys):
+            raise ratelimit.RateLimited(ratelimit.INTEREST_REQUEST)
+        ratelimit.INTEREST_REQUEST.hit(*keys)
         with service_errors():
             serializer.instance = review.create_interest_request(
                 self.request.user,

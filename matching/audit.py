@@ -22,7 +22,14 @@ from .models import InterestRequest, Match, MatchParty, ReviewDecision
 _POST_M2M = {"fields", "areas", "forms", "resources"}
 
 for model, options in (
-    (Organization, {}),
+    # Contact details: the trail records that they changed, not their values (個人情報).
+    (
+        Organization,
+        {
+            "mask_fields": ["contact_name", "contact_email", "contact_phone", "address"],
+            "mask_callable": "organizations.privacy.mask_all",
+        },
+    ),
     (Need, {"m2m_fields": _POST_M2M, "exclude_fields": ["search_text"]}),
     (Offer, {"m2m_fields": _POST_M2M, "exclude_fields": ["search_text"]}),
     (Match, {}),

@@ -25,13 +25,15 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from matching import links
 from notifications.services import notify
 
+from .calendar import is_business_day
 from .models import ConsultationBooking, ConsultationSlot, Match
 from .permissions import is_coordinator, is_party_member
 from .signals import match_transitioned
@@ -146,7 +148,7 @@ def _notify_booking(
         kind,
         str(title),
         text,
-        url=f"/api/v1/consultations/{booking.pk}/",
+        url=links.match_page(booking.match_id, "consultations"),
         payload={
             "booking": booking.pk,
             "match": booking.match_id,
@@ -652,6 +654,53 @@ def slot_usage(start: dt.datetime, end: dt.datetime) -> SlotUsage:
         no_show=bookings["no_show"] or 0,
         cancelled_slots=slots.filter(is_cancelled=True).count(),
     )
+
+
+@dataclass
+class CalendarDay:
+    """One day of the coordinators' week calendar."""
+
+    day: dt.date
+    is_closed: bool  # weekend, public holiday or the New Year break: the office is shut
+    holiday: str
+    slots: list[ConsultationSlot]
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_calendar(monday: dt.date) -> list[CalendarDay]:
+    """Seven days from ``monday`` with their slots (cancelled ones too, marked) and the
+    matches booked in each, in one query for slots and one for bookings."""
+    import jpholiday
+
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
+    live = ConsultationBooking.objects.filter(status__in=LIVE_STATUSES).select_related("match")
+    slots = (
+        ConsultationSlot.objects.filter(
+            starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=7)
+        )
+        .select_related("coordinator")
+        .prefetch_related(Prefetch("bookings", queryset=live, to_attr="live_bookings"))
+        .order_by("starts_at", "pk")
+    )
+    by_day: dict[dt.date, list[ConsultationSlot]] = {}
+    for slot in slots:
+        by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    days = []
+    for offset in range(7):
+        day = monday + dt.timedelta(days=offset)
+        days.append(
+            CalendarDay(
+                day=day,
+                is_closed=not is_business_day(day),
+                holiday=jpholiday.is_holiday_name(day) or "",
+                slots=by_day.get(day, []),
+            )
+        )
+    return days
 
 
 # --- Visibility --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Area, Field, Organization
-from proposals.models import CollaborationForm
+from proposals.models import CollaborationForm, Status
 
 from .models import RejectionReason, ReviewDecision
 
@@ -36,11 +36,17 @@ class QueueFilterForm(forms.Form):
         anything = [("", _("すべて"))]
         self.fields["field"].choices = anything + [(f.code, f.name) for f in Field.objects.all()]
         self.fields["area"].choices = anything + Area.tree_choices()
+        # Only departments with an open theme: the others have nothing in the queue.
         self.fields["department"].choices = anything + [
-            (str(o.pk), o.name)
-            for o in Organization.objects.filter(
-                is_active=True, kind=Organization.Kind.CITY_DEPARTMENT
+            (str(pk), name)
+            for pk, name in Organization.objects.filter(
+                is_active=True,
+                kind=Organization.Kind.CITY_DEPARTMENT,
+                need__status=Status.OPEN,
             )
+            .distinct()
+            .order_by("name")
+            .values_list("pk", "name")
         ]
         self.fields["form"].choices = anything + [
             (m.code, m.name) for m in CollaborationForm.objects.all()

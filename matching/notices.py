@@ -24,6 +24,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from matching import links
 from notifications.models import Channel, Notification
 from notifications.services import channel_for, notify
 from organizations.filters import area_ids_covering
@@ -57,7 +58,8 @@ def _today() -> dt.date:
 
 
 def post_url(side: str, post_id: int) -> str:
-    return f"/api/v1/{side}s/{post_id}/"
+    """The public page of a post (what a digest links to)."""
+    return f"/{side}s/{post_id}/"
 
 
 def _side_label(side: str) -> str:
@@ -182,7 +184,7 @@ def _send_suggestions(
         _("「%(title)s」に新しい提案が%(count)d件あります")
         % {"title": post.title, "count": len(new)},
         body,
-        url=f"{post_url(side, post.pk)}suggestions/",
+        url=links.suggestions_page(side, post.pk),
         payload={"post": {"type": side, "id": post.pk}, "count": len(new), "top": top},
         dedupe_key=f"{KIND_SUGGESTIONS}:{side}:{post.pk}:{round_}",
     )
@@ -220,7 +222,7 @@ def notify_expiring_posts(
 def _send_expiring(side: str, post: Need | Offer, today: dt.date) -> list[Notification]:
     days = (post.ends_on - today).days
     when = _("本日") if days == 0 else _("あと%(days)d日") % {"days": days}
-    url = post_url(side, post.pk)
+    url = links.post_edit_page(side, post.pk)
     return notify(
         organization_members([post.organization_id]),
         KIND_EXPIRING,

@@ -25,6 +25,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from matching import links
 from notifications.services import notify
 from organizations.models import Field, Organization
 
@@ -117,7 +118,7 @@ def active_parties(match: Match) -> QuerySet[MatchParty]:
 
 
 def _match_url(match: Match) -> str:
-    return f"/api/v1/matches/{match.pk}/"
+    return links.match_page(match.pk)
 
 
 # --- 5. Response deadlines ------------------------------------------------------------
@@ -226,7 +227,7 @@ def _alert_coordinator(party_id: int, today: dt.date, now: dt.datetime) -> int:
             "due": match.response_due_on.isoformat(),
             "reminded": reminded_on.isoformat(),
         },
-        url=_match_url(match),
+        url=links.coordinator_match_page(match.pk),
         payload={"match": match.pk, "organization": party.organization_id},
         dedupe_key=f"match:{match.pk}:party:{party.pk}:response-overdue",
     )
@@ -267,7 +268,7 @@ def request_evaluations(match: Match) -> None:
             "事例集への掲載に同意いただけるかもお尋ねします。"
         )
     )
-    url = f"/api/v1/matches/{match.pk}/evaluations/"
+    url = links.match_page(match.pk, "evaluation")
     org_ids = [p.organization_id for p in active_parties(match)]
     notify(
         organization_members(org_ids),
@@ -482,7 +483,7 @@ def _send_follow_up(pk: int, today: dt.date, now: dt.datetime) -> int:
         "match.follow_up_request",
         title,
         body,
-        url=f"/api/v1/follow-ups/?match={row.match_id}",
+        url=links.match_page(row.match_id, "follow-up"),
         payload={"follow_up": row.pk, "match": row.match_id, "months": row.months},
         dedupe_key=f"follow-up:{row.pk}:request",
     )
@@ -504,7 +505,7 @@ def _remind_follow_up(pk: int, today: dt.date, now: dt.datetime) -> int:
         "match.follow_up_reminder",
         str(_("【再送】")) + title,
         body,
-        url=f"/api/v1/follow-ups/?match={row.match_id}",
+        url=links.match_page(row.match_id, "follow-up"),
         payload={"follow_up": row.pk, "match": row.match_id, "months": row.months},
         dedupe_key=f"follow-up:{row.pk}:reminder",
     )

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from matching import links
 from notifications.services import notify
 from organizations.filters import area_ids_covering
 from organizations.models import Area, Organization, User
@@ -314,7 +315,7 @@ def create_interest_request(
                 gettext("紹介の依頼: %(org)s →「%(post)s」")
                 % {"org": organization.name, "post": post.title},
                 request.message,
-                url=f"/api/v1/interest-requests/{request.pk}/",
+                url=links.interest_queue(),
                 payload={"interest_request": request.pk},
             )
     except IntegrityError as exc:  # a concurrent duplicate
@@ -347,7 +348,7 @@ def _notify_requester(request: InterestRequest, kind: str, title: str, body: str
         kind,
         title,
         body,
-        url=f"/api/v1/interest-requests/{request.pk}/",
+        url=links.member_home(),
         payload={"interest_request": request.pk, "match": request.match_id},
     )
 

@@ -51,7 +51,9 @@ class SuggestionSerializer(serializers.ModelSerializer):
 class RescoreRunSerializer(serializers.ModelSerializer):
     percent_done = serializers.IntegerField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = RescoreRun

@@ -99,6 +99,15 @@ class ContinuationRowSerializer(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True)
 
 
+class ContinuationRateSerializer(serializers.Serializer):
+    """The continuation-rate report: rows by ``by``, and the total (null with no answer)."""
+
+    by = serializers.CharField()
+    months = serializers.IntegerField()
+    rows = ContinuationRowSerializer(many=True)
+    total = ContinuationRowSerializer(allow_null=True)
+
+
 class AwaitedOrganizationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organizations.models import Organization
+from organizations.privacy import log_personal_data_access
 from organizations.serializers import PRIVATE_FIELDS
 from proposals.models import CollaborationForm, Need, Offer
 
@@ -101,8 +102,12 @@ class InterestRequestSerializer(serializers.ModelSerializer):
     )
     post_title = serializers.SerializerMethodField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    handled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    handled_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = InterestRequest
@@ -197,6 +202,14 @@ class PartySerializer(serializers.ModelSerializer):
         own = bool(user and user.is_authenticated and user.is_member_of(party.organization_id))
         if not (own or can_see_party_contacts(user, party.match)):
             return None
+        request = self.context.get("request")
+        log_personal_data_access(
+            user,
+            [party.organization],
+            via="api:match",
+            request=request,
+            record=f"match:{party.match_id}",
+        )
         return {name: getattr(party.organization, name) for name in PRIVATE_FIELDS}
 
 
@@ -218,8 +231,10 @@ class TransitionSerializer(serializers.ModelSerializer):
 class MatchSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     origin_display = serializers.CharField(source="get_origin_display", read_only=True)
-    coordinator = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    form = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    coordinator = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    form = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     parties = serializers.SerializerMethodField()
     contacts_revealed = serializers.BooleanField(read_only=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from . import adapter, services
+from . import services
 
 RETRY = {
     "autoretry_for": (OperationalError,),  # deadlock, lock timeout, database restarting
@@ -19,12 +19,17 @@ RETRY = {
 
 @shared_task(name="matching.rescore_need", **RETRY)
 def rescore_need(need_id: int) -> int:
-    return adapter.rescore_need(need_id)
+    return services.rescore_post("need", need_id)
 
 
 @shared_task(name="matching.rescore_offer", **RETRY)
 def rescore_offer(offer_id: int) -> int:
-    return adapter.rescore_offer(offer_id)
+    return services.rescore_post("offer", offer_id)
+
+
+@shared_task(name="matching.sweep_rescores", ignore_result=True)
+def sweep_rescores() -> int:
+    return services.sweep_rescores()
 
 
 @shared_task(name="matching.plan_full_rescore", **RETRY)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from organizations.imports import default_source, import_organizations, parse_organizations
 from organizations.models import Area, Organization
+from organizations.privacy import log_personal_data_access
 from proposals.models import Need, Offer
 from tsunagu.pages import paginate
 
@@ -118,11 +119,25 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             params["forms"] = [data["form"]]
         if data.get("min_score") is not None:
             params["min_score"] = data["min_score"]
-    queue = review.review_queue(**params).prefetch_related(
-        "need__fields", "need__areas", "need__forms", "offer__fields", "offer__areas",
-        "offer__forms",
-    )  # fmt: skip
-    page = paginate(request, queue)
+    queue = review.review_queue(**params)
+    # Count and order the pairs on their ids alone (one narrow query), then load the shown
+    # page's rows: sorting every wide row (texts, reasons, breakdowns) cost more than the
+    # rest of the page on a large city (docs/benchmarks.md, web pages).
+    page = paginate(request, list(queue.values_list("pk", flat=True)))
+    rows = (
+        queue.model.objects.filter(pk__in=list(page.object_list))
+        .select_related("need__organization", "offer__organization")
+        .prefetch_related(
+            "need__fields",
+            "need__areas",
+            "need__forms",
+            "offer__fields",
+            "offer__areas",
+            "offer__forms",
+        )
+    )
+    by_pk = {row.pk: row for row in rows}
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
     for suggestion in page:
         suggestion.breakdown_rows = _breakdown(suggestion)
         suggestion.key = f"{suggestion.need_id}:{suggestion.offer_id}"
@@ -312,6 +327,14 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comment_form": CommentForm(),
         "cancel_form": CancelMatchForm(),
     }
+    # The page shows every party's contact details: log the coordinator's access.
+    log_personal_data_access(
+        request.user,
+        [p.organization for p in context["parties"]],
+        via="web:coord-match",
+        request=request,
+        record=f"match:{match.pk}",
+    )
     return render(request, "matching/coord/match_detail.html", context)
 
 
@@ -391,8 +414,22 @@ def slots(request: HttpRequest) -> HttpResponse:
     for slot in upcoming[:200]:
         days.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
     start, end = fiscal_year_bounds(today)
+    monday = consultations.week_start(today)
+    if request.GET.get("week"):
+        try:
+            monday = consultations.week_start(dt.date.fromisoformat(request.GET["week"]))
+        except ValueError:
+            messages.error(
+                request, gettext("週の指定が正しくありません（例: 2026-11-23）。今週を表示します。")
+            )
     context = {
         "form": form,
+        "week": consultations.week_calendar(monday),
+        "week_start": monday,
+        "week_end": monday + dt.timedelta(days=6),
+        "previous_week": monday - dt.timedelta(days=7),
+        "next_week": monday + dt.timedelta(days=7),
+        "this_week": consultations.week_start(today),
         "days": list(days.items()),
         "usage": consultations.slot_usage(start, end),
         "fiscal_start": start.date(),
@@ -429,7 +466,12 @@ def unverified_organizations(request: HttpRequest) -> HttpResponse:
         .prefetch_related("fields", "areas")
         .order_by("created_at", "pk")
     )
-    return render(request, "matching/coord/unverified.html", {"page": paginate(request, waiting)})
+    page = paginate(request, waiting)
+    # Contacts are shown so that the coordinator can check the organization exists.
+    log_personal_data_access(
+        request.user, list(page.object_list), via="web:coord-unverified", request=request
+    )
+    return render(request, "matching/coord/unverified.html", {"page": page})
 
 
 @coordinator_required

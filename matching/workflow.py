@@ -32,6 +32,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from matching import links
 from notifications.services import notify
 from organizations.models import Organization, User
 from proposals.models import CollaborationForm, Need, Offer
@@ -217,7 +218,7 @@ def _notify_match(match: Match, kind: str, title: str, body: str, actor, extra=(
         kind,
         title,
         body,
-        url=f"/api/v1/matches/{match.pk}/",
+        url=links.match_page(match.pk),
         payload={"match": match.pk, "state": match.state},
     )
 
@@ -339,7 +340,7 @@ def create_match(
             gettext("「%(title)s」: 協働の候補としてコーディネーターが検討を始めました")
             % {"title": match.title},
             gettext("紹介の準備ができしだい、改めてお知らせします。"),
-            url=f"/api/v1/matches/{match.pk}/",
+            url=links.match_page(match.pk),
             payload={"match": match.pk},
         )
     return match
@@ -371,7 +372,7 @@ def add_party(
                 "match.introduce",
                 str(_TRANSITION_TITLES["introduce"]) % {"title": match.title},
                 gettext("回答期限: %(due)s") % {"due": match.response_due_on or "-"},
-                url=f"/api/v1/matches/{match.pk}/",
+                url=links.match_page(match.pk),
                 payload={"match": match.pk},
             )
     return party

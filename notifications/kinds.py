@@ -40,6 +40,7 @@ KINDS: dict[str, object] = {
     "post.expiring": _("掲載期限が近い投稿"),
     "digest.new_posts": _("あなたの分野の新しい協働テーマ"),
     "organization.registered": _("新しい団体の登録"),
+    "privacy.deletion_requested": _("団体のデータ削除の請求（コーディネーター向け）"),
 }
 
 # Without a preference, everything is emailed except the 情報発信 digest content.

@@ -381,7 +381,7 @@ def render_email(delivery: Delivery) -> tuple[str, str, str, str]:
         "site_name": _setting("TSUNAGU_SITE_NAME", "つなぐ"),
         "site_url": site_url(""),
         "unsubscribe_url": unsubscribe_url,
-        "preferences_url": site_url("/api/v1/notification-preferences/"),
+        "preferences_url": site_url("/my/notifications/settings/"),
     }
     if delivery.notification_id:
         n = delivery.notification

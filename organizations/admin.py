@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Area, Field, Membership, Organization, ResourceKind, User
+from .models import (
+    Area,
+    Field,
+    Membership,
+    Organization,
+    PersonalDataAccess,
+    ResourceKind,
+    User,
+)
+from .privacy import log_personal_data_access
 
 
 class MembershipInline(admin.TabularInline):
@@ -70,6 +79,53 @@ class OrganizationAdmin(admin.ModelAdmin):
         (_("状態"), {"fields": ("is_active", "is_verified", "activity_checked_on")}),
         (_("記録"), {"fields": ("source", "external_id", "created_at", "updated_at")}),
     )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The change form shows the private contact fields: log who looked.
+        response = super().change_view(request, object_id, form_url, extra_context)
+        org = Organization.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if org is not None and request.method == "GET" and response.status_code == 200:
+            log_personal_data_access(request.user, [org], via="admin:organization", request=request)
+        return response
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The access log (read-only): who viewed which organization's personal data."""
+
+    list_display = ["timestamp", "actor", "object_repr", "via", "record", "remote_addr"]
+    list_filter = ["timestamp"]
+    search_fields = ["object_repr", "actor__username", "actor__display_name"]
+    list_select_related = ["actor"]
+    date_hierarchy = "timestamp"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(action=PersonalDataAccess.Action.ACCESS)
+
+    @admin.display(description=_("経路"))
+    def via(self, obj) -> str:
+        return (obj.additional_data or {}).get("via", "")
+
+    @admin.display(description=_("対象の記録"))
+    def record(self, obj) -> str:
+        return (obj.additional_data or {}).get("record", "")
+
+    # The log records what coordinators looked at: it is for the platform admin and the
+    # city's auditor, like the audit log (tsunagu/roles.py), not for coordinators.
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Membership)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditlog.models import LogEntry as AuditLogEntry
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -229,6 +230,9 @@ class Organization(models.Model):
     is_verified = models.BooleanField(
         _("確認済み"), default=False, help_text=_("コーディネーターが団体の実在を確認したか。")
     )
+    # Set when the organization's personal data was erased at its request (docs/security.md):
+    # the row stays, anonymised, so that partners' match history and the KPIs keep it.
+    deleted_at = models.DateTimeField(_("削除（匿名化）日時"), null=True, blank=True)
     source = models.CharField(_("取込元"), max_length=100, blank=True, default="")
     external_id = models.CharField(_("取込元のID"), max_length=100, blank=True, default="")
     search_text = models.TextField(editable=False, blank=True, default="")
@@ -293,3 +297,67 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.organization} ({self.get_role_display()})"
+
+
+class DeletionRequest(models.Model):
+    """An organization's request that its personal data be erased (個人情報の消去の請求).
+
+    Recorded by the organization's admin, carried out by a coordinator (``matching.privacy``)
+    before ``due_on``; see docs/security.md for why a coordinator confirms it first.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("受付中")
+        DONE = "done", _("削除済み")
+        REJECTED = "rejected", _("対応しない")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("団体"),
+        on_delete=models.PROTECT,
+        related_name="deletion_requests",
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("請求した人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(_("理由"), max_length=2000)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("請求日時"), auto_now_add=True)
+    due_on = models.DateField(_("対応期限"))
+    handled_by = models.ForeignKey(
+        User,
+        verbose_name=_("対応したコーディネーター"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("対応日時"), null=True, blank=True)
+    handling_note = models.TextField(_("対応の記録"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "pk"]
+        verbose_name = _("削除の請求")
+        verbose_name_plural = _("削除の請求")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(status="pending"),
+                name="deletion_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_status_display()})"
+
+
+class PersonalDataAccess(AuditLogEntry):
+    """Read-only view of the access log: django-auditlog entries with ``action=ACCESS``
+    written by ``organizations.privacy.log_personal_data_access``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("個人情報の閲覧記録")
+        verbose_name_plural = _("個人情報の閲覧記録")

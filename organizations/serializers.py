@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from .models import Area, Field, Membership, Organization, ResourceKind, User
 from .permissions import can_see_private_details
+from .privacy import log_personal_data_access, needs_access_log
 
 PRIVATE_FIELDS = ("contact_name", "contact_email", "contact_phone", "address")
 
@@ -31,7 +32,7 @@ class FieldSerializer(serializers.ModelSerializer):
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Area
@@ -93,9 +94,14 @@ class OrganizationSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if not can_see_private_details(getattr(request, "user", None), instance):
+        user = getattr(request, "user", None)
+        if not can_see_private_details(user, instance):
             for name in PRIVATE_FIELDS:
                 data.pop(name, None)
+        elif needs_access_log(user, instance.pk):
+            view = self.context.get("view")
+            via = f"api:organization-{getattr(view, 'action', None) or 'detail'}"
+            log_personal_data_access(user, [instance], via=via, request=request)
         return data
 
     @transaction.atomic

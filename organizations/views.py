@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 
-from tsunagu.pages import filter_data, paginate, selected
+from tsunagu.pages import chosen_lists, filter_data, ignored_filters, paginate, selected
 
 from .filters import OrganizationFilter
 from .models import Area, Field, Organization
 
 SEARCH_PARAMS = ["q", "kind", "field", "area"]
+CHOICE_LABELS = {"kind": _("種別"), "field": _("活動分野"), "area": _("地域")}
 
 
 def public_organizations() -> QuerySet:
@@ -32,6 +34,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": paginate(request, filterset.qs),
         "chosen": chosen,
+        "chosen_lists": chosen_lists(request.GET, list(CHOICE_LABELS)),
+        "ignored": ignored_filters(filterset, request.GET, CHOICE_LABELS),
         "searched": any(chosen.values()),
         "kinds": Organization.Kind.choices,
         "fields": Field.objects.values_list("code", "name"),

@@ -37,7 +37,7 @@ class PostSerializer(serializers.ModelSerializer):
     forms = CodeField(CollaborationForm, many=True, required=False)
     resources = CodeField(ResourceKind, many=True, required=False)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     common_fields = [
         "id",

@@ -9,15 +9,17 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Area, Field
-from tsunagu.pages import filter_data, paginate, selected
+from tsunagu.pages import chosen_lists, filter_data, ignored_filters, paginate, selected
 
 from .api import visible_posts
 from .filters import NeedFilter, OfferFilter
 from .models import CollaborationForm, Need, Offer
 
 SEARCH_PARAMS = ["q", "field", "area", "form"]
+CHOICE_LABELS = {"field": _("活動分野"), "area": _("地域"), "form": _("協働の形態")}
 TYPES = {"needs": (Need, NeedFilter), "offers": (Offer, OfferFilter)}
 
 
@@ -39,6 +41,8 @@ def menu(request: HttpRequest) -> HttpResponse:
         "is_need": post_type == "needs",
         "page": paginate(request, filterset.qs),
         "chosen": selected(request.GET, SEARCH_PARAMS),
+        "chosen_lists": chosen_lists(request.GET, list(CHOICE_LABELS)),
+        "ignored": ignored_filters(filterset, request.GET, CHOICE_LABELS),
         "searched": any(selected(request.GET, SEARCH_PARAMS).values()),
         "fields": Field.objects.values_list("code", "name"),
         "areas": Area.tree_choices(),

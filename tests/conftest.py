@@ -104,7 +104,11 @@ def celery_worker(transactional_db, celery_test_queue, tmp_path):
 def _reference_data_after_flush(request):
     """Transactional tests end with a flush that also empties the reference tables the
     data migrations seeded (fields, forms, …); put them back for the tests that follow."""
-    if "transactional_db" not in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    by_marker = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    if "transactional_db" not in request.fixturenames and not by_marker:
         return
     request.getfixturevalue("transactional_db")
     from organizations.models import Field, ResourceKind
@@ -123,6 +127,15 @@ def _reference_data_after_flush(request):
         )
     for order, (code, name) in enumerate(SUPPORTS, 1):
         Support.objects.get_or_create(code=code, defaults={"name": name, "order": order})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Rate-limit counters (tsunagu/ratelimit.py) live in the cache and are keyed by address:
+    # every test client is 127.0.0.1, so one test's requests must not count against the next.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

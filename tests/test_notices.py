@@ -92,7 +92,7 @@ def test_ten_new_suggestions_make_one_message_per_post_and_member(theme):
         for t in top:
             assert t["title"] in msg.body and t["organization"] in msg.body
         assert "ほか7件" in msg.body
-        assert msg.url == f"/api/v1/needs/{theme['need'].pk}/suggestions/"
+        assert msg.url == f"/my/needs/{theme['need'].pk}/suggestions/"
     for i, offer in enumerate(offers):
         [msg] = _of_kind("suggestions.new", recipient__username=f"partner{i}")
         assert msg.payload["post"] == {"type": "offer", "id": offer.pk}
@@ -176,7 +176,7 @@ def test_posts_ending_within_seven_days_are_announced_once(people):
     assert run.posts == 2
     [msg] = _of_kind("post.expiring", recipient=people["staff"])
     assert "夏休み子ども教室の講師" in msg.title and "あと3日" in msg.title
-    assert msg.url == f"/api/v1/needs/{soon.pk}/"
+    assert msg.url == f"/my/needs/{soon.pk}/edit/"
     assert msg.payload["ends_on"] == "2026-09-04" and msg.payload["days_left"] == 3
     assert msg.payload["actions"]["close"]["data"] == {"status": "closed"}
     [msg] = _of_kind("post.expiring", recipient=people["member"])
@@ -272,7 +272,7 @@ def test_daily_digest_selects_by_field_and_area(digest_scene):
         "organization": "テスト市 高齢福祉課",
         "fields": [str(Field.objects.get(code="welfare"))],
         "areas": ["北区"],
-        "url": f"/api/v1/needs/{s['kita'].pk}/",
+        "url": f"/needs/{s['kita'].pk}/",
     }
     assert item["fields"] and all(f in msg.body for f in item["fields"])
     assert "北区の見守り" in msg.body and "テスト市 高齢福祉課" in msg.body

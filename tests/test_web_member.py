@@ -217,8 +217,11 @@ def test_match_respond_and_decline(client, people):
     client.post(f"/my/matches/{match.pk}/respond/", {"answer": "accept"})
     assert match.parties.get(organization=people["npo"]).response == "accepted"
     client.force_login(people["staff"])
-    response = client.post(f"/my/matches/{match.pk}/respond/", {"answer": "decline"}, follow=True)
-    assert "辞退の理由を入力してください。" in response.content.decode()
+    response = client.post(f"/my/matches/{match.pk}/respond/", {"answer": "decline"})
+    assert response.status_code == 400
+    assert "この項目は必須です。" in response.content.decode()
+    match.refresh_from_db()
+    assert match.state == "introduced"
     client.post(f"/my/matches/{match.pk}/respond/", {"answer": "decline", "reason": "予算がない"})
     match.refresh_from_db()
     assert match.state == "declined"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models
+from django.db import DataError, IntegrityError, models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
@@ -31,6 +31,12 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, IntegrityError):
         exc = Conflict()
+    elif isinstance(exc, DataError):
+        # A value the database refuses (a NUL character in a query parameter, a number
+        # out of range) that no validator caught: the client's input, so a 400.
+        exc = exceptions.ValidationError(
+            {"detail": [_("使用できない文字が含まれているか、値が範囲外です。")]}
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
 
 PAGE_SIZE = 20
 
@@ -28,3 +29,24 @@ def filter_data(params: QueryDict, names: list[str]) -> QueryDict:
 def selected(params: QueryDict, names: list[str]) -> dict[str, str]:
     """What the user chose, to keep in the search form (the first value of each)."""
     return {name: params.get(name, "").strip() for name in names}
+
+
+def chosen_lists(params: QueryDict, names: list[str]) -> dict[str, list[str]]:
+    """Every value the user chose for each multi-choice filter (checkboxes)."""
+    return {name: [v.strip() for v in params.getlist(name) if v.strip()] for name in names}
+
+
+def ignored_filters(filterset, params: QueryDict, labels: dict[str, str]) -> list[str]:
+    """Say which filter values could not be used (an old link, a typo in a shared URL):
+    the search runs without them rather than failing, but the user is told."""
+    notes = []
+    for name in filterset.errors:
+        if name not in labels:
+            continue
+        valid = {str(v) for v, _label in getattr(filterset.filters[name].field, "choices", [])}
+        values = [v for v in params.getlist(name) if v.strip() and v not in valid]
+        notes.append(
+            _("「%(label)s」の「%(values)s」は見つからないため、この条件を外して検索しました。")
+            % {"label": labels[name], "values": "、".join(values or params.getlist(name))}
+        )
+    return notes

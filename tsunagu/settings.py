@@ -52,7 +52,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database outage answers 503 (Japanese page / JSON), never a 500 trace.
+    "tsunagu.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (django-csp; CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,7 +111,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable server (not one refusing) must fail a request fast, as a 503
+    # (tsunagu.middleware), rather than hold a gunicorn thread until its timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache counts rate limits (tsunagu/ratelimit.py): per process by default; production
+# (docker-compose.yml) shares Redis among the web workers so a limit holds across them.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "organizations.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,6 +197,24 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# Content-Security-Policy (django-csp, docs/security.md): scripts only from our own static
+# files — no inline script, no eval — so injected markup cannot run. Inline *styles* stay
+# allowed (style attributes on score bars and e-mail-like pages); they cannot run code.
+# The API docs pages add what Swagger UI / Redoc need on their own URLs only (tsunagu/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -201,7 +232,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # REST framework's JSON parser with a size limit, a depth limit and no NUL characters.
+    "DEFAULT_PARSER_CLASSES": ["tsunagu.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tsunagu API",
@@ -214,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Document the error answers (400/401/403/404/409/413/429/503) of every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tsunagu.api_schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PostStatusEnum": "proposals.models.Status",
         "RescoreRunStatusEnum": "matching.models.RescoreRun.Status",
@@ -242,7 +279,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Longer than the slowest task, so a late-acked task is not redelivered while running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A bounded connect: an unreachable Redis must not hold a web request (the work is in
+    # the database and swept later, docs/deployment.md).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="tsunagu")
@@ -296,6 +335,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
         "args": ["weekly"],
     },
+    # Scoring requested but not done (broker outage, lost message): sent again.
+    "matching-rescore-sweep": {"task": "matching.sweep_rescores", "schedule": 60.0},
     # Notifications: re-enqueue undelivered email (broker outage, dead worker) every minute.
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     # Digest emails (Asia/Tokyo), daily and Mondays: at 8:10, after the 8:00 producers
@@ -327,6 +368,12 @@ TSUNAGU_SITE_NAME = env("TSUNAGU_SITE_NAME", default="つなぐ")
 # An introduction must be answered within this many business days (weekends and Japanese
 # public holidays excluded); then the party is reminded, and a day later the coordinator.
 TSUNAGU_RESPONSE_BUSINESS_DAYS = env.int("TSUNAGU_RESPONSE_BUSINESS_DAYS", default=5)
+
+# Scoring asked for this long ago and not done is sent again by the sweeper (a queued
+# task normally runs within seconds; a duplicate is harmless, only wasted work).
+MATCHING_RESCORE_SWEEP_AFTER_SECONDS = env.float(
+    "MATCHING_RESCORE_SWEEP_AFTER_SECONDS", default=120.0
+)
 
 # --- Notifications (docs/notifications.md) ----------------------------------------------
 # Absolute links in emails (unsubscribe, the notification's page).

@@ -1,8 +1,13 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -19,6 +24,7 @@ from matching.api_outcomes import (
     FollowUpListView,
     MatchEvaluationsView,
 )
+from matching.api_privacy import DeletionRequestView, OrganizationExportView
 from matching.api_workflow import (
     InterestRequestViewSet,
     MatchViewSet,
@@ -36,7 +42,7 @@ from organizations.api import (
 )
 from proposals.api import CollaborationFormViewSet, NeedViewSet, OfferViewSet, SupportViewSet
 
-from . import views
+from . import accounts, views
 from .member.signup import signup
 
 router = routers.DefaultRouter()
@@ -73,6 +79,12 @@ urlpatterns = [
     path("coord/", include("matching.urls_coord")),
     # Login, logout, password reset (templates in tsunagu/templates/registration/).
     path("accounts/signup/", signup, name="signup"),
+    # Rate-limited (tsunagu/ratelimit.py); before Django's own, which it replaces.
+    path(
+        "accounts/password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -94,6 +106,17 @@ urlpatterns = [
         "api/v1/reports/continuation-rate/",
         ContinuationRateView.as_view(),
         name="continuation-rate",
+    ),
+    # Personal data: an organization's export and deletion request (matching.privacy).
+    path(
+        "api/v1/organizations/<int:pk>/export/",
+        OrganizationExportView.as_view(),
+        name="organization-export",
+    ),
+    path(
+        "api/v1/organizations/<int:pk>/deletion-requests/",
+        DeletionRequestView.as_view(),
+        name="organization-deletion-requests",
     ),
     path("api/v1/", include(router.urls)),
     path(
@@ -119,6 +142,24 @@ urlpatterns = [
     path("calendar/<slug:token>.ics", calendar_feed, name="calendar-feed"),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Swagger UI's set-up script as a file of its own (the split view), so that the page
+    # needs no inline script; Redoc renders in a blob: worker.
+    path(
+        "api/docs/",
+        csp_update({"worker-src": ["'self'", "blob:"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        csp_update({"worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="schema")
+        ),
+        name="api-redoc",
+    ),
 ]
+
+# JSON errors under /api/ for what Django answers before any API view (tsunagu/http_errors.py).
+handler400 = "tsunagu.http_errors.bad_request"
+handler404 = "tsunagu.http_errors.page_not_found"

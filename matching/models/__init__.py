@@ -12,6 +12,7 @@ from .matches import (
 from .outcomes import ContinuationFollowUp, Evaluation
 from .suggestions import (
     MatchingProfile,
+    PendingRescore,
     PostAnalysis,
     RelevanceJudgment,
     RescoreRun,
@@ -31,6 +32,7 @@ __all__ = [
     "MatchParty",
     "MatchTransition",
     "MatchingProfile",
+    "PendingRescore",
     "PostAnalysis",
     "RejectionReason",
     "RelevanceJudgment",

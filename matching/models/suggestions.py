@@ -308,3 +308,28 @@ class SuggestionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.post_id}: {self.rounds}"
+
+
+class PendingRescore(models.Model):
+    """An outbox row: this post's suggestions must be recomputed.
+
+    Written in the transaction that changes the post, removed by the task once it has
+    scored the post. A message lost to a broker outage or a dead worker only delays the
+    work: the sweeper (``matching.sweep_rescores``, every minute) sends what is left.
+    ``token`` changes with every request, so a task removes the row only if the post was
+    not changed again while it was scoring."""
+
+    kind = models.CharField(_("種類"), max_length=5)  # "need" | "offer"
+    post_id = models.PositiveBigIntegerField(_("投稿ID"))
+    token = models.UUIDField(_("依頼トークン"))
+    requested_at = models.DateTimeField(_("依頼日時"))
+
+    class Meta:
+        verbose_name = _("再計算待ち")
+        verbose_name_plural = _("再計算待ち")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "post_id"], name="pending_rescore_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.post_id}"

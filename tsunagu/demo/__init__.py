@@ -26,7 +26,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import yaml
 from django.conf import settings
@@ -35,34 +35,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-if TYPE_CHECKING:  # importing models needs the app registry; the loader imports lazily
-    from django.contrib.auth.models import Permission
-
 DATA_DIR = Path(__file__).resolve().parent
 DEMO_SOURCE = "demo"
 AREA_PREFIX = "demo-"
 USER_PREFIX = "demo-"
 DEMO_PASSWORD = "tsunagu-demo-2026"  # デモ専用。本番環境では使わないこと (demo only).
 DEFAULT_URL = "http://127.0.0.1:8000/"
+# Rows added by ``load_demo --scale N`` (tsunagu/demo/scale.py): kept by a plain reload,
+# deleted with the demo.
+COPY_ID_REGEX = r"-x[0-9]{2,}$"
+SCALE_USER_PREFIX = f"{USER_PREFIX}scale-"
 
-# What coordinators may do in the Django admin: (app_label, model, actions).
-COORDINATOR_PERMISSIONS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("organizations", "organization", ("add", "change", "view")),
-    ("organizations", "membership", ("add", "change", "view", "delete")),
-    ("organizations", "area", ("add", "change", "view")),
-    ("organizations", "user", ("view",)),
-    ("organizations", "field", ("view",)),
-    ("organizations", "resourcekind", ("view",)),
-    ("proposals", "need", ("add", "change", "view")),
-    ("proposals", "offer", ("add", "change", "view")),
-    ("proposals", "collaborationform", ("view",)),
-    ("proposals", "support", ("view",)),
-    # The civic synonym dictionary is the coordinators' to keep (docs/matching.md).
-    ("matching", "synonymgroup", ("add", "change", "view", "delete")),
-]
-# Apps whose every model coordinators may view (suggestions, scoring settings…), whatever
-# models they define when the demo is loaded. Changing the weights stays with admins.
-COORDINATOR_VIEW_APPS = ("matching",)
+# What coordinators may do in the Django admin: the 「コーディネーター」 group, which follows
+# User.is_coordinator (tsunagu/roles.py) — the same mechanism as in a real deployment.
 
 
 class DemoError(Exception):
@@ -185,7 +170,11 @@ def _remove(data: dict[str, Any]) -> dict[str, int]:
         posts = model.objects.filter(Q(source=DEMO_SOURCE) | Q(organization__in=demo_orgs))
         removed[label] = posts.delete()[1].get(model._meta.label, 0)
     removed["users"] = (
-        User.objects.filter(username__in=_demo_usernames(data)).delete()[1].get(User._meta.label, 0)
+        User.objects.filter(
+            Q(username__in=_demo_usernames(data)) | Q(username__startswith=SCALE_USER_PREFIX)
+        )
+        .delete()[1]
+        .get(User._meta.label, 0)
     )
     removed["organizations"] = demo_orgs.delete()[1].get(Organization._meta.label, 0)
 
@@ -301,23 +290,10 @@ def _load_organizations(data: dict[str, Any], areas: dict[str, Any]) -> dict[str
         org.areas.set(area_lookup.many(row.get("areas"), key))
         org.resources.set(resources.many(row.get("resources"), key))
         orgs[key] = org
-    Organization.objects.filter(source=DEMO_SOURCE).exclude(external_id__in=orgs).delete()
+    Organization.objects.filter(source=DEMO_SOURCE).exclude(external_id__in=orgs).exclude(
+        external_id__regex=COPY_ID_REGEX
+    ).delete()
     return orgs
-
-
-def _coordinator_permissions() -> list[Permission]:
-    from django.contrib.auth.models import Permission
-
-    wanted = Q(pk__in=[])
-    for app_label, model, actions in COORDINATOR_PERMISSIONS:
-        wanted |= Q(
-            content_type__app_label=app_label,
-            content_type__model=model,
-            codename__in=[f"{action}_{model}" for action in actions],
-        )
-    for app_label in COORDINATOR_VIEW_APPS:
-        wanted |= Q(content_type__app_label=app_label, codename__startswith="view_")
-    return list(Permission.objects.filter(wanted))
 
 
 def _load_users(
@@ -327,7 +303,6 @@ def _load_users(
 
     _demo_usernames(data)
     password_hash = make_password(password)  # hashed once: PBKDF2 is deliberately slow
-    coordinator_perms = _coordinator_permissions()
     authors: dict[str, Any] = {}
     logins: list[Login] = []
     for row in data.get("users", []):
@@ -347,7 +322,8 @@ def _load_users(
         user.password = password_hash
         _validate(user, username, exclude=["password"])
         user.save()
-        user.user_permissions.set(coordinator_perms if coordinator else [])
+        # Admin rights come from the coordinator group, synced by the save above.
+        user.user_permissions.clear()
 
         wanted: dict[int, str] = {}
         org_names: list[str] = []
@@ -437,7 +413,9 @@ def _load_posts(
         except ValidationError as exc:
             raise DemoError(f"{key}: {exc.message_dict}") from exc
         keys.append(key)
-    model.objects.filter(source=DEMO_SOURCE).exclude(external_id__in=keys).delete()
+    model.objects.filter(source=DEMO_SOURCE).exclude(external_id__in=keys).exclude(
+        external_id__regex=COPY_ID_REGEX
+    ).delete()
     return len(keys)
 
 

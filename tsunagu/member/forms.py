@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from matching.models.outcomes import Evaluation
+from matching.models.outcomes import ContinuationFollowUp, Evaluation
 from notifications.models import Channel
 from organizations.models import Area, Field, Organization
 from proposals.models import CollaborationForm, Need, Status, Support
@@ -210,6 +210,79 @@ class EvaluationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     publish_consent = forms.BooleanField(label=_("事例集への掲載に同意する"), required=False)
+
+
+class AgreeForm(forms.Form):
+    """What the parties agreed in consultation (協定): the form, each party's role
+    (役割分担), the period and the budget. The rules are workflow.agree's."""
+
+    form = forms.ModelChoiceField(
+        label=_("協働の形態"),
+        queryset=CollaborationForm.objects.all(),
+        empty_label=_("選んでください"),
+        required=False,
+    )
+    starts_on = forms.DateField(
+        label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    budget_note = forms.CharField(
+        label=_("予算・費用負担"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例: 会場費は市が負担、材料費は団体が負担"),
+    )
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role_fields = []
+        for party in parties:
+            name = f"role_{party.organization_id}"
+            self.fields[name] = forms.CharField(
+                label=_("%(org)sの役割") % {"org": party.organization.name},
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.role_fields.append(name)
+
+    def responsibilities(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("role_")): self.cleaned_data.get(name, "")
+            for name in self.role_fields
+        }
+
+
+def agree_initial(match) -> dict:
+    """Start from what is known: the match's terms, else the need's period and form."""
+    need = match.need
+    initial = {
+        "form": match.form_id,
+        "starts_on": match.starts_on or (need.starts_on if need else None),
+        "ends_on": match.ends_on or (need.ends_on if need else None),
+        "budget_note": match.budget_note or (need.budget_note if need else ""),
+    }
+    for party in match.parties.all():
+        initial[f"role_{party.organization_id}"] = party.responsibilities
+    return initial
+
+
+class FollowUpForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("協働は続いていますか"),
+        choices=ContinuationFollowUp.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("理由・状況"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("「終了した」ときは理由を必ず書いてください。"),
+    )
 
 
 def preference_form_class(rows):

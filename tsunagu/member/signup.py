@@ -4,11 +4,9 @@ public or suggested by the matching engine."""
 
 from __future__ import annotations
 
-from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, password_validation
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from notifications.services import notify
 from organizations.models import Area, Field, Membership, Organization, User
-
-# At most this many sign-ups per IP address per window (seconds).
-SIGNUP_LIMIT = 5
-SIGNUP_WINDOW = 60 * 60
+from tsunagu import ratelimit
 
 REQUIRED = {"required": _lazy("この項目は必須です。")}
 
@@ -134,28 +129,6 @@ class SignupForm(forms.Form):
         return data
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # Resolved like django-axes does for logins (AXES_IPWARE_* behind a proxy).
-    return get_client_ip_address(request) or "unknown"
-
-
-def _limit_key(request: HttpRequest) -> str:
-    return f"tsunagu:signup:{_client_ip(request)}"
-
-
-def _over_limit(request: HttpRequest) -> bool:
-    return (cache.get(_limit_key(request)) or 0) >= SIGNUP_LIMIT
-
-
-def _count_signup(request: HttpRequest) -> None:
-    key = _limit_key(request)
-    if not cache.add(key, 1, SIGNUP_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.add(key, 1, SIGNUP_WINDOW)
-
-
 def _language() -> str:
     lang = (get_language() or "ja")[:2]
     return (
@@ -206,19 +179,15 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = SignupForm(request.POST)
-        if _over_limit(request):
+        # At most ratelimit.SIGNUP.limit sign-ups per address per hour (tsunagu/ratelimit.py).
+        if ratelimit.SIGNUP.is_over(ratelimit.client_ip(request)):
             form.is_valid()  # bind, so that the typed values come back
             form.errors.clear()
-            form.add_error(
-                None,
-                _(
-                    "この接続元からの登録が多すぎます。しばらく時間をおいてから、もう一度お試しください。"
-                ),
-            )
+            form.add_error(None, ratelimit.SIGNUP.message)
             status = 429
         elif form.is_valid():
             user, _org = _register(form.cleaned_data)
-            _count_signup(request)
+            ratelimit.SIGNUP.hit(ratelimit.client_ip(request))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request, _("登録しました。コーディネーターが団体を確認するまで、お待ちください。")

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from matching import adapter, ical, workflow
@@ -25,27 +26,39 @@ from matching.consultations import (
     ConsultationError,
     book,
     cancel_booking,
+    reschedule,
     visible_bookings,
 )
 from matching.engine import COMPONENT_LABELS
 from matching.models import ConsultationSlot, Match, Suggestion
 from matching.models.matches import MatchParty
-from matching.outcomes import OutcomeError, evaluation_status, record_evaluation
+from matching.outcomes import (
+    OutcomeError,
+    answer_follow_up,
+    evaluation_status,
+    follow_ups_for,
+    record_evaluation,
+)
 from matching.permissions import can_see_party_contacts, can_view_match
 from matching.review import create_interest_request
 from notifications import services as notices
 from organizations.permissions import can_post_for
+from organizations.privacy import log_personal_data_access
 from proposals.api import visible_posts
 from proposals.models import Need, Offer, Status
 from proposals.serializers import NeedSerializer, OfferSerializer
+from tsunagu import ratelimit
 from tsunagu.pages import paginate
 
 from .forms import (
+    AgreeForm,
     EvaluationForm,
+    FollowUpForm,
     InterestForm,
     NeedForm,
     OfferForm,
     ReasonForm,
+    agree_initial,
     initial_for,
     member_organizations,
     preference_form_class,
@@ -130,7 +143,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # --------------------------------------------------------------------------- posts
 def _editable_post(request: HttpRequest, spec: dict, pk: int):
-    post = get_object_or_404(spec["model"].objects.select_related("organization"), pk=pk)
+    # A post the user may not even see (another organization's draft) is 404, as in the
+    # API, so that its existence is not confirmed; a visible one they may not edit is 403.
+    queryset = visible_posts(spec["model"].objects.select_related("organization"), request.user)
+    post = get_object_or_404(queryset, pk=pk)
     if not can_post_for(request.user, post.organization):
         raise PermissionDenied
     return post
@@ -232,7 +248,14 @@ def interest(request: HttpRequest, post_type: str, pk: int) -> HttpResponse:
     if not organizations.exists():
         raise PermissionDenied
     form = InterestForm(request.POST or None, organizations=organizations)
-    if request.method == "POST" and form.is_valid():
+    # Shared with the API's interest requests (tsunagu/ratelimit.py): per person and address.
+    limit_keys = (f"user:{request.user.pk}", ratelimit.client_ip(request))
+    limited = request.method == "POST" and ratelimit.INTEREST_REQUEST.is_over(*limit_keys)
+    if limited:
+        form.is_valid()
+        form.add_error(None, ratelimit.INTEREST_REQUEST.message)
+    elif request.method == "POST" and form.is_valid():
+        ratelimit.INTEREST_REQUEST.hit(*limit_keys)
         try:
             create_interest_request(
                 request.user,
@@ -258,6 +281,7 @@ def interest(request: HttpRequest, post_type: str, pk: int) -> HttpResponse:
         request,
         "member/interest.html",
         {"form": form, "post": post, "post_type": post_type, "is_need": post_type == "needs"},
+        status=429 if limited else 200,
     )
 
 
@@ -277,18 +301,58 @@ def _own_party(user, match: Match, organization_id: str | None) -> MatchParty:
     raise PermissionDenied
 
 
-@login_required
-def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+# The party's own steps on the match page, as buttons (agree has a form of its own).
+PARTY_STEPS = {
+    "start_consulting": (workflow.start_consulting, gettext_lazy("事前相談を始めました。")),
+    "activate": (workflow.activate, gettext_lazy("協働を開始しました。")),
+    "complete": (workflow.complete, gettext_lazy("完了を報告しました。評価の記入をお願いします。")),
+}
+PARTY_STEP_LABELS = {
+    "start_consulting": gettext_lazy("事前相談を始める"),
+    "activate": gettext_lazy("協働を開始する"),
+    "complete": gettext_lazy("完了を報告する"),
+}
+
+
+def _open_follow_ups(user, match: Match) -> list:
+    """The continuation follow-ups this user's organizations are asked to answer now."""
+    return list(
+        follow_ups_for(user)
+        .filter(
+            match=match,
+            answer="",
+            due_on__lte=timezone.localdate(),
+            organization_id__in=user.organization_ids(),
+        )
+        .order_by("due_on", "pk")
+    )
+
+
+def _contacts_shown(request: HttpRequest, match: Match, parties) -> bool:
+    """May the user see the parties' contacts here? A coordinator's view is logged."""
+    shown = can_see_party_contacts(request.user, match)
+    if shown:
+        log_personal_data_access(
+            request.user,
+            [p.organization for p in parties],
+            via="web:member-match",
+            request=request,
+            record=f"match:{match.pk}",
+        )
+    return shown
+
+
+def _match_page(request: HttpRequest, match: Match, *, status: int = 200, **forms) -> HttpResponse:
+    """The match page; ``forms`` are bound forms to show again with their errors."""
     user = request.user
-    match = _match(request, pk)
     parties = list(match.parties.select_related("organization"))
     own = [p for p in parties if user.is_member_of(p.organization_id)]
     actions = workflow.available_actions(user, match)
     now = timezone.now()
-    bookings = visible_bookings(user).filter(match=match).order_by("slot__starts_at")
+    bookings = list(visible_bookings(user).filter(match=match).order_by("slot__starts_at"))
     slots = []
     if match.state in BOOKABLE_MATCH_STATES:
-        booked = set(bookings.filter(status="booked").values_list("slot_id", flat=True))
+        booked = {b.slot_id for b in bookings if b.status == "booked"}
         slots = [
             s
             for s in ConsultationSlot.objects.filter(starts_at__gt=now, is_cancelled=False)
@@ -300,28 +364,60 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if match.state == Match.State.COMPLETED:
         waiting_ids = {o.pk for o in evaluation_status(match)["awaiting"]}
         awaiting = [p for p in own if p.organization_id in waiting_ids]
+    active = workflow.active_parties(match)
+    if any(p.response != MatchParty.Response.ACCEPTED for p in active):
+        # Consulting starts once every party has said yes (workflow.start_consulting).
+        actions = [a for a in actions if a != "start_consulting"]
+    evaluation_org = forms.get("evaluation_org")
+    follow_ups = _open_follow_ups(user, match)
+    follow_up_form = forms.get("follow_up_form")
+    for row in follow_ups:
+        bound = follow_up_form is not None and forms.get("follow_up_pk") == row.pk
+        row.form = follow_up_form if bound else FollowUpForm(prefix=f"fu{row.pk}")
     context = {
         "match": match,
         "parties": parties,
         "own": own,
         "pending_own": [p for p in own if p.response == MatchParty.Response.PENDING],
-        "show_contacts": can_see_party_contacts(user, match),
+        "show_contacts": _contacts_shown(request, match, parties),
         "history": workflow.history(match),
         "can_respond": "respond" in actions,
         "can_decline": "decline" in actions and bool(own),
+        "steps": [
+            {"action": name, "label": PARTY_STEP_LABELS[name]}
+            for name in PARTY_STEPS
+            if name in actions
+        ],
+        "agree_form": forms.get("agree_form")
+        or (
+            AgreeForm(initial=agree_initial(match), parties=active) if "agree" in actions else None
+        ),
         "bookings": bookings,
         "slots": slots,
         "now": now,
-        "evaluate_for": awaiting,
+        "evaluate_for": [
+            {
+                "party": p,
+                "form": forms["evaluation_form"]
+                if evaluation_org == p.organization_id
+                else EvaluationForm(prefix=f"ev{p.organization_id}"),
+            }
+            for p in awaiting
+        ],
+        "follow_ups": follow_ups,
         "next_step": next_step(user, match),
-        "reason_form": ReasonForm(),
-        "evaluation_form": EvaluationForm(),
+        "reason_form": forms.get("reason_form") or ReasonForm(),
     }
-    return render(request, "member/match_detail.html", context)
+    return render(request, "member/match_detail.html", context, status=status)
 
 
-def _back(pk: int):
-    return redirect("member-match", pk=pk)
+@login_required
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _match_page(request, _match(request, pk))
+
+
+def _back(pk: int, anchor: str = ""):
+    return redirect(reverse("member-match", args=[pk]) + (f"#{anchor}" if anchor else ""))
 
 
 def _error(request, exc) -> None:
@@ -332,6 +428,10 @@ def _error(request, exc) -> None:
                 messages.error(request, error)
     else:
         messages.error(request, str(getattr(exc, "message", None) or exc))
+
+
+def _invalid(request: HttpRequest) -> None:
+    messages.error(request, _("入力内容を確認してください。"))
 
 
 @login_required
@@ -347,13 +447,75 @@ def match_respond(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form = ReasonForm(request.POST)
             if not form.is_valid():
-                messages.error(request, _("辞退の理由を入力してください。"))
-                return _back(pk)
+                _invalid(request)
+                return _match_page(request, match, status=400, reason_form=form)
             workflow.decline(match, request.user, party.organization, form.cleaned_data["reason"])
             messages.success(request, _("辞退を伝えました。"))
     except (workflow.WorkflowConflict, ValidationError, PermissionDenied) as exc:
         _error(request, exc)
     return _back(pk)
+
+
+@login_required
+@require_POST
+def match_step(request: HttpRequest, pk: int) -> HttpResponse:
+    """A party moves its match on: start consulting, start the work, report completion."""
+    match = _match(request, pk)
+    action = request.POST.get("action", "")
+    if action not in PARTY_STEPS:
+        messages.error(request, _("この操作はここではできません。"))
+        return _back(pk)
+    function, done = PARTY_STEPS[action]
+    try:
+        function(match, request.user, comment=request.POST.get("comment", "")[:2000])
+        messages.success(request, done)
+    except (workflow.WorkflowConflict, ValidationError, PermissionDenied) as exc:
+        _error(request, exc)
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def match_agree(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record what the parties agreed (consulting → agreed)."""
+    match = _match(request, pk)
+    form = AgreeForm(request.POST, parties=workflow.active_parties(match))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            workflow.agree(
+                match,
+                request.user,
+                form=data["form"],
+                responsibilities=form.responsibilities(),
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                budget_note=data["budget_note"],
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                for error in errors:
+                    if name == "responsibilities":
+                        _role_errors(form, error)
+                    else:
+                        form.add_error(name if name in form.fields else None, error)
+        except (workflow.WorkflowConflict, PermissionDenied) as exc:
+            _error(request, exc)
+            return _back(pk)
+        else:
+            messages.success(request, _("合意内容を記録しました。"))
+            return _back(pk)
+    _invalid(request)
+    return _match_page(request, match, status=400, agree_form=form)
+
+
+def _role_errors(form: AgreeForm, error: str) -> None:
+    """Put "a role is missing" next to each empty role field; anything else on top."""
+    empty = [name for name in form.role_fields if not form.cleaned_data.get(name, "").strip()]
+    if not empty:
+        form.add_error(None, error)
+    for name in empty:
+        form.add_error(name, _("この団体の役割を入力してください。"))
 
 
 @login_required
@@ -366,7 +528,7 @@ def match_book(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("事前相談を予約しました。"))
     except ConsultationError as exc:
         messages.error(request, str(exc.message if hasattr(exc, "message") else exc))
-    return _back(pk)
+    return _back(pk, "consultations")
 
 
 @login_required
@@ -378,7 +540,24 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("予約を取り消しました。"))
     except ConsultationError as exc:
         messages.error(request, str(exc.message if hasattr(exc, "message") else exc))
-    return _back(booking.match_id)
+    return _back(booking.match_id, "consultations")
+
+
+@login_required
+@require_POST
+def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_object_or_404(visible_bookings(request.user), pk=pk)
+    slot_id = request.POST.get("slot", "")
+    slot = ConsultationSlot.objects.filter(pk=int(slot_id)).first() if slot_id.isdigit() else None
+    if slot is None:
+        messages.error(request, _("変更先の枠を選んでください。"))
+        return _back(booking.match_id, "consultations")
+    try:
+        reschedule(booking, slot, request.user)
+        messages.success(request, _("事前相談の日時を変更しました。"))
+    except ConsultationError as exc:
+        messages.error(request, str(exc.message if hasattr(exc, "message") else exc))
+    return _back(booking.match_id, "consultations")
 
 
 @login_required
@@ -392,16 +571,52 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
 def match_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     match = _match(request, pk)
     party = _own_party(request.user, match, request.POST.get("organization"))
-    form = EvaluationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("評価（A〜D）を選んでください。"))
-        return _back(pk)
-    try:
-        record_evaluation(match, request.user, party.organization, **form.cleaned_data)
-        messages.success(request, _("評価を記録しました。ご協力ありがとうございました。"))
-    except OutcomeError as exc:
-        messages.error(request, str(exc.message if hasattr(exc, "message") else exc))
-    return _back(pk)
+    form = EvaluationForm(request.POST, prefix=f"ev{party.organization_id}")
+    if form.is_valid():
+        try:
+            record_evaluation(match, request.user, party.organization, **form.cleaned_data)
+        except OutcomeError as exc:
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, str(exc.message))
+            else:
+                messages.error(request, str(exc.message))
+                return _back(pk)
+        else:
+            messages.success(request, _("評価を記録しました。ご協力ありがとうございました。"))
+            return _back(pk)
+    _invalid(request)
+    return _match_page(
+        request,
+        match,
+        status=400,
+        evaluation_form=form,
+        evaluation_org=party.organization_id,
+    )
+
+
+@login_required
+@require_POST
+def follow_up_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer a continuation follow-up (6 or 12 months after completion)."""
+    row = get_object_or_404(follow_ups_for(request.user), pk=pk)
+    match = _match(request, row.match_id)
+    form = FollowUpForm(request.POST, prefix=f"fu{row.pk}")
+    if form.is_valid():
+        try:
+            answer_follow_up(
+                row, request.user, form.cleaned_data["answer"], form.cleaned_data["reason"]
+            )
+        except OutcomeError as exc:
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, str(exc.message))
+            else:
+                messages.error(request, str(exc.message))
+                return _back(match.pk)
+        else:
+            messages.success(request, _("継続状況をお知らせいただき、ありがとうございました。"))
+            return _back(match.pk)
+    _invalid(request)
+    return _match_page(request, match, status=400, follow_up_form=form, follow_up_pk=row.pk)
 
 
 # --------------------------------------------------------------------------- notifications

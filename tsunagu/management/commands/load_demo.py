@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tsunagu.demo import DemoError, format_summary, load_demo, remove_demo
+from tsunagu.demo.scale import scale_demo
 
 
 class Command(BaseCommand):
@@ -29,6 +30,18 @@ class Command(BaseCommand):
             "--remove",
             action="store_true",
             help="デモデータを削除するだけで、読み込みません。 (Only delete the demo data.)",
+        )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            metavar="N",
+            help=(
+                "デモの市をN倍の規模にします（団体・ニーズ・シーズ・マッチ・通知をデモから派生"
+                "させて追加し、提案はエンジンで計算）。同じNでの再実行は何もしません。"
+                " (Grow the demo city to N times its size for benchmarks and load tests;"
+                " a second run with the same N adds nothing.)"
+            ),
         )
         parser.add_argument(
             "--quiet",
@@ -57,6 +70,8 @@ class Command(BaseCommand):
                 stdout=out,
                 allow_insecure_passwords=options["allow_insecure_passwords"],
             )
+            if options["scale"] != 1:
+                scale_demo(options["scale"], stdout=out)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         if not quiet:
