@@ -29,7 +29,6 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--lang=ja-JP",  # date inputs in Japanese order (年/月/日), as users see them
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 PASSWORD = "pass-Tsunagu-2026"  # tests/conftest.py make_user()
