@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiTypes, extend_schema
@@ -45,8 +45,15 @@ class DeletionRequestSerializer(serializers.ModelSerializer):
         return value
 
 
-def _organization(pk: int) -> Organization:
-    return get_object_or_404(Organization, pk=pk, deleted_at__isnull=True)
+def _organization(pk: int, user) -> Organization:
+    """The organization, or 404. An organization the public cannot see (awaiting
+    verification, retired) is 404 to outsiders too, as in the directory API: a 403 would
+    tell them it exists."""
+    org = get_object_or_404(Organization, pk=pk, deleted_at__isnull=True)
+    public = org.is_verified and org.is_active
+    if not (public or user.can_coordinate or user.is_member_of(org.pk)):
+        raise Http404
+    return org
 
 
 class OrganizationExportView(APIView):
@@ -57,7 +64,7 @@ class OrganizationExportView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> HttpResponse:
-        org = _organization(pk)
+        org = _organization(pk, request.user)
         if not privacy.can_export(request.user, org):
             raise exceptions.PermissionDenied(_("この団体のデータを書き出す権限がありません。"))
         body = privacy.export_json(org, user=request.user, request=request)
@@ -79,7 +86,7 @@ class DeletionRequestView(APIView):
 
     @extend_schema(responses=DeletionRequestSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        org = _organization(pk)
+        org = _organization(pk, request.user)
         if not request.user.can_coordinate:
             self._allowed(request, org)
         rows = DeletionRequest.objects.filter(organization=org).order_by("-requested_at")
@@ -87,7 +94,7 @@ class DeletionRequestView(APIView):
 
     @extend_schema(request=DeletionRequestSerializer, responses={201: DeletionRequestSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        org = _organization(pk)
+        org = _organization(pk, request.user)
         self._allowed(request, org)
         serializer = DeletionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

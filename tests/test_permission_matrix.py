@@ -54,7 +54,8 @@ def _build() -> dict[str, Any]:
     from matching import consultations, outcomes, workflow
     from matching.models import ContinuationFollowUp, InterestRequest, Match, MatchParty
     from notifications.models import Notification
-    from organizations.models import Membership, User
+    from organizations.models import DeletionRequest, Membership, User
+    from organizations.privacy import log_personal_data_access
 
     w: dict[str, Any] = {}
     owner_org = make_org("NPO法人 権限テストの会", "npo_corporation", **OWNER_CONTACTS)
@@ -155,6 +156,15 @@ def _build() -> dict[str, Any]:
         for role, user in users.items()
     }
     w["victim_title"] = "権限テストの通知（partner）"
+
+    # A request already handled (so a new one may still be made), and one access-log entry.
+    w["deletion_request"] = DeletionRequest.objects.create(
+        organization=owner_org, requested_by=users["owner"], reason="権限テストの過去の削除請求",
+        status=DeletionRequest.Status.REJECTED, due_on=timezone.localdate(),
+    ).pk  # fmt: skip
+    log_personal_data_access(
+        coordinator, [owner_org], via="web:test", record="権限テストの閲覧記録"
+    )
     return w
 
 
@@ -1065,6 +1075,58 @@ def _(c: Cell) -> None:
     c.check(c.web.post("/coord/rescore/"), changed=_rescored(c))
 
 
+# --------------------------------------------------------------------------- personal data
+@scenario("privacy_page", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/my/privacy/")
+    c.check(r, shown=_has(r, f"/my/privacy/{c['owner_org']}/export.json"))
+
+
+def _export_checks(c: Cell, r) -> None:
+    c.check(r, shown=_has(r, '"deletion_requests"', *OWNER_CONTACTS.values()))
+    if c.ok and c.role != "owner":  # a coordinator's export is written to the access log
+        from organizations.models import PersonalDataAccess
+
+        log = PersonalDataAccess.objects.filter(actor=c.user, object_pk=str(c["owner_org"]))
+        assert any((e.additional_data or {}).get("via") == "export" for e in log)
+
+
+@scenario("org_export", "api")
+def _(c: Cell) -> None:
+    _export_checks(c, c.api.get(f"/api/v1/organizations/{c['owner_org']}/export/"))
+
+
+@scenario("org_export", "web")
+def _(c: Cell) -> None:
+    _export_checks(c, c.web.get(f"/my/privacy/{c['owner_org']}/export.json"))
+
+
+@scenario("deletion_request_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/organizations/{c['owner_org']}/deletion-requests/")
+    c.check(r, shown=_has(r, "権限テストの過去の削除請求"))
+
+
+def _deletion_requested(reason: str) -> bool:
+    from organizations.models import DeletionRequest
+
+    return DeletionRequest.objects.filter(reason=reason, status="pending").exists()
+
+
+@scenario("deletion_request", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/organizations/{c['owner_org']}/deletion-requests/"
+    r = c.api.post(url, {"reason": "退会（API）", "confirm": True}, format="json")
+    c.check(r, changed=_deletion_requested("退会（API）"))
+
+
+@scenario("deletion_request", "web")
+def _(c: Cell) -> None:
+    body = {"reason": "退会（画面）", "confirm": "on"}
+    r = c.web.post(f"/my/privacy/{c['owner_org']}/delete/", body)
+    c.check(r, changed=_deletion_requested("退会（画面）"))
+
+
 # --------------------------------------------------------------------------- admin
 @scenario("admin_index", "web")
 def _(c: Cell) -> None:
@@ -1094,6 +1156,30 @@ def _(c: Cell) -> None:
 def _(c: Cell) -> None:
     r = c.web.get("/admin/auditlog/logentry/")
     c.check(r, shown=r.status_code == 200)
+
+
+@scenario("admin_deletion_requests", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/organizations/deletionrequest/")
+    pk = c["deletion_request"]
+    c.check(r, shown=_has(r, f"/admin/organizations/deletionrequest/{pk}/change/"))
+
+
+@scenario("admin_deletion_request_note", "web")
+def _(c: Cell) -> None:
+    from organizations.models import DeletionRequest
+
+    pk = c["deletion_request"]
+    body = {"handling_note": "権限テストの対応記録", "_save": "保存"}
+    r = c.web.post(f"/admin/organizations/deletionrequest/{pk}/change/", body)
+    note = DeletionRequest.objects.get(pk=pk).handling_note
+    c.check(r, changed=note == "権限テストの対応記録")
+
+
+@scenario("admin_access_log", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/organizations/personaldataaccess/")
+    c.check(r, shown=_has(r, "権限テストの閲覧記録"))
 
 
 # --------------------------------------------------------------------------- the tests

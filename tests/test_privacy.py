@@ -243,6 +243,27 @@ def test_export_refused_to_others(client, api, people, npo):
     assert access_entries(npo).filter(additional_data__via="export").exists()
 
 
+def test_privacy_api_does_not_reveal_unverified_organizations(api, people):
+    waiting = make_org("審査待ちの会", "citizen_group", is_verified=False)
+    api.force_authenticate(people["other"])
+    for url in (
+        f"/api/v1/organizations/{waiting.pk}/export/",
+        f"/api/v1/organizations/{waiting.pk}/deletion-requests/",
+    ):
+        # The same answer as for an id that does not exist, and as the directory API gives.
+        assert api.get(url).status_code == 404
+    assert api.get(f"/api/v1/organizations/{waiting.pk}/").status_code == 404
+    assert (
+        api.post(
+            f"/api/v1/organizations/{waiting.pk}/deletion-requests/",
+            {"reason": "x", "confirm": True},
+            format="json",
+        ).status_code
+        == 404
+    )
+    assert not DeletionRequest.objects.exists()
+
+
 # --------------------------------------------------------------------------- deletion
 def _request_deletion(client, people, npo) -> DeletionRequest:
     client.force_login(people["member"])

@@ -216,12 +216,24 @@ ROWS: list[Row] = [
         ("rescore", "全体の再計算 full re-score", "web", "POST /coord/rescore/", "login 403 403 403 ok ok"),
     ),
     *_rows(
+        "個人情報 personal data",
+        ("privacy_page", "個人情報のページ（団体管理者の団体だけ） personal-data page (organizations one administers)", "web", "GET /my/privacy/", "login ok hidden hidden hidden hidden"),
+        ("org_export", "団体のデータの書き出し（JSON） export the organization's data", "api", "GET /api/v1/organizations/{owner_org}/export/", "login ok 403 403 ok ok"),
+        ("org_export", "団体のデータの書き出し（JSON） export the organization's data", "web", "GET /my/privacy/{owner_org}/export.json", "login ok 404 404 404 404"),
+        ("deletion_request_list", "削除の請求を見る see the deletion requests", "api", "GET /api/v1/organizations/{owner_org}/deletion-requests/", "login ok 403 403 ok ok"),
+        ("deletion_request", "削除の請求 ask for deletion", "api", "POST /api/v1/organizations/{owner_org}/deletion-requests/", "login ok 403 403 403 403"),
+        ("deletion_request", "削除の請求 ask for deletion", "web", "POST /my/privacy/{owner_org}/delete/", "login ok 404 404 404 404"),
+    ),
+    *_rows(
         "管理画面 Django admin",
         ("admin_index", "管理画面 admin index", "web", "GET /admin/", "login login login login ok ok"),
         ("admin_changelist", "団体の一覧 organization changelist", "web", "GET /admin/organizations/organization/", "login login login login ok ok"),
         ("admin_org_contacts", "団体の連絡先 organization's contacts", "web", "GET /admin/organizations/organization/{owner_org}/change/", "login login login login ok ok"),
         ("admin_add_user", "利用者の追加（権限の付与） add a user (grant roles)", "web", "GET /admin/organizations/user/add/", "login login login login 403 ok"),
         ("admin_audit_log", "監査ログ audit log", "web", "GET /admin/auditlog/logentry/", "login login login login 403 ok"),
+        ("admin_deletion_requests", "削除の請求の一覧 deletion requests", "web", "GET /admin/organizations/deletionrequest/", "login login login login ok ok"),
+        ("admin_deletion_request_note", "削除の請求の対応記録 deletion request's handling note", "web", "POST /admin/organizations/deletionrequest/{deletion_request}/change/", "login login login login ok ok"),
+        ("admin_access_log", "個人情報の閲覧記録 personal data access log", "web", "GET /admin/organizations/personaldataaccess/", "login login login login 403 ok"),
     ),
 ]
 # fmt: on
