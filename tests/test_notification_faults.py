@@ -12,16 +12,13 @@ counts messages by Message-ID (deterministic per delivery, so a resend is visibl
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import signal
-import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from conftest import make_user, require_redis
+from servers import RedisServer, celery_broker
 from smtp_sink import SMTPSink
 from worker import WorkerProcess, wait_for
 
@@ -51,73 +48,6 @@ class Worker(WorkerProcess):
         return env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A throwaway redis-server (no persistence): stopping it loses its queues."""
-
-    def __init__(self, workdir: Path) -> None:
-        if not shutil.which("redis-server"):
-            pytest.skip("redis-server is not installed")
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        import redis
-
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        assert wait_for(lambda: _pings(client), timeout=10), "redis-server did not start"
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
-def _pings(client) -> bool:
-    try:
-        return bool(client.ping())
-    except Exception:
-        return False
-
-
-@contextlib.contextmanager
-def broker(url: str):
-    """Point this process's Celery app at another broker (and drop pooled connections)."""
-    from tsunagu.celery import app
-
-    # broker_write_url: CELERY_BROKER_URL in the environment would win over broker_url.
-    old = (app.conf.get("broker_write_url"), app.conf.broker_transport_options)
-
-    def reset() -> None:
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    app.conf["broker_write_url"] = url
-    app.conf.broker_transport_options = {"visibility_timeout": 3600}
-    reset()
-    try:
-        yield
-    finally:
-        app.conf["broker_write_url"], app.conf.broker_transport_options = old
-        reset()
-
-
 @pytest.fixture
 def sink():
     with SMTPSink() as server:
@@ -130,7 +60,7 @@ def private_redis(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     try:
-        with broker(server.url):
+        with celery_broker(server.url()):
             yield server
     finally:
         server.stop()
@@ -170,7 +100,7 @@ def _sweep_until_sent(settings, timeout: float) -> bool:
 def test_a_worker_killed_mid_batch_loses_nothing(
     private_redis, sink, celery_test_queue, tmp_path, settings
 ):
-    env = {**FAST_RETRIES, "EMAIL_URL": sink.url, "CELERY_BROKER_URL": private_redis.url}
+    env = {**FAST_RETRIES, "EMAIL_URL": sink.url, "CELERY_BROKER_URL": private_redis.url()}
     queue = celery_test_queue["queue"]
     worker = Worker(queue, None, tmp_path, env).start()
     worker.wait_ready()
@@ -211,7 +141,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
 def test_redis_down_while_events_happen_then_everything_is_delivered(
     private_redis, sink, celery_test_queue, tmp_path, settings
 ):
-    env = {**FAST_RETRIES, "EMAIL_URL": sink.url, "CELERY_BROKER_URL": private_redis.url}
+    env = {**FAST_RETRIES, "EMAIL_URL": sink.url, "CELERY_BROKER_URL": private_redis.url()}
     worker = Worker(celery_test_queue["queue"], None, tmp_path, env).start()
     try:
         worker.wait_ready()
