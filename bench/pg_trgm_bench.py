@@ -90,7 +90,7 @@ def trgm_latency(needs, thresholds: list[float], exact_sample: int, limit: int =
 
 
 def engine_latency(needs):
-    from matching import adapter
+    from matching.scoring import adapter
     from proposals.models import Offer
 
     lexicon = adapter.current_lexicon()
@@ -226,7 +226,7 @@ def main() -> int:
     django.setup()
     from django.db import connection
 
-    from matching import adapter
+    from matching.scoring import adapter
     from proposals.models import Need
 
     load(args, n_needs, n_offers)

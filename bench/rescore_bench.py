@@ -99,8 +99,8 @@ _LEXICON = None  # set before forking the analysis pool
 
 
 def _analyse(item: tuple[str, str]) -> tuple[dict, str]:
+    from lib.japanese import search_document
     from matching.engine import analyze_post
-    from tsunagu.japanese import search_document
 
     title, description = item
     return analyze_post(title, description, lexicon=_LEXICON).to_json(), search_document(
@@ -119,7 +119,7 @@ def analysed(posts, label: str, version: str, jobs: int) -> list[tuple[dict, str
         return out
     from django.db import connections
 
-    from matching import adapter
+    from matching.scoring import adapter
 
     _LEXICON = adapter.current_lexicon()
     connections.close_all()  # no open connection may cross the fork
@@ -150,8 +150,8 @@ def load(args: argparse.Namespace, n_needs: int, n_offers: int) -> None:
     from django.db import connection, transaction
 
     from bench.synth import make_city, make_needs, make_offers
-    from matching import adapter
     from matching.models import PostAnalysis
+    from matching.scoring import adapter
     from organizations.models import Area, Field, Organization
     from proposals.models import CollaborationForm, Need, Offer, Status
 
@@ -417,7 +417,7 @@ def run_once(n_workers: int, chunk_size: int, queue: str, timeout: float, db: st
     from django.db import connection
 
     from matching.models import RescoreRun
-    from matching.services import start_full_rescore
+    from matching.scoring.services import start_full_rescore
 
     with connection.cursor() as cur:  # the same starting point for every run: no suggestion
         cur.execute("TRUNCATE matching_suggestion, matching_rescorerun RESTART IDENTITY")
@@ -526,8 +526,8 @@ def profile_chunk(chunk_size: int, args_old_path: bool = False) -> None:
     """The first chunk of a run, in-process, phase by phase, then under cProfile."""
     from django.db import connection
 
-    from matching import adapter
     from matching.models import PostAnalysis
+    from matching.scoring import adapter
     from proposals.models import Need, Offer, Status
 
     adapter.clear_caches()

@@ -139,8 +139,8 @@ def main() -> None:
             teardown_test_environment,
         )
 
-        from tsunagu.demo import load_demo
-        from tsunagu.demo.scale import analyze_tables, scale_demo, score_demo
+        from demo.loader import load_demo
+        from demo.scale import analyze_tables, scale_demo, score_demo
 
         setup_test_environment()  # 'testserver' host, in-memory email
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,6 +7,17 @@ class MatchingConfig(AppConfig):
     verbose_name = _("マッチング")
 
     def ready(self) -> None:
-        # signals: proposals → matching; consultations and outcomes: match_transitioned
-        # receivers; audit: the models django-auditlog records.
-        from . import audit, consultations, outcomes, signals  # noqa: F401
+        # Explicit registration, in one place: each feature's admin pages, the signal
+        # receivers (proposals → scoring; match_transitioned → scoring, consultations,
+        # outcomes) and the models django-auditlog records. Celery finds the features'
+        # task modules through the list in tsunagu/celery.py.
+        from matching.consultations import admin as consultations_admin  # noqa: F401
+        from matching.consultations import services as consultations  # noqa: F401
+        from matching.matches import admin as matches_admin  # noqa: F401
+        from matching.matches import audit  # noqa: F401
+        from matching.outcomes import admin as outcomes_admin  # noqa: F401
+        from matching.outcomes import evaluations  # noqa: F401
+        from matching.privacy import admin as privacy_admin  # noqa: F401
+        from matching.review import admin as review_admin  # noqa: F401
+        from matching.scoring import admin as scoring_admin  # noqa: F401
+        from matching.scoring import signals  # noqa: F401

@@ -1,7 +1,10 @@
+"""Matching's URLs outside the API: the consultation calendar feed that calendar apps
+subscribe to (token in the path, no login)."""
+
 from django.urls import path
 
-from . import views
+from matching.consultations.api import calendar_feed
 
 urlpatterns = [
-    path("cases/", views.case_book_page, name="case-book"),
+    path("calendar/<slug:token>.ics", calendar_feed, name="calendar-feed"),
 ]

@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
-from .models import Delivery, Notification, Preference
+from notifications import services
+from notifications.models import Delivery, Notification, Preference
 
 
 @admin.register(Notification)

@@ -10,9 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
-from .models import Notification
-from .serializers import MarkReadSerializer, NotificationSerializer, PreferencesSerializer
+from notifications import services
+from notifications.models import Notification
+from notifications.serializers import (
+    MarkReadSerializer,
+    NotificationSerializer,
+    PreferencesSerializer,
+)
 
 CountSerializer = inline_serializer("NotificationCount", {"count": serializers.IntegerField()})
 MarkedSerializer = inline_serializer("NotificationsMarked", {"marked": serializers.IntegerField()})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Channel
+from notifications.models import Channel
 
 KINDS: dict[str, object] = {
     "match.created": _("協働の候補の検討開始"),

@@ -5,8 +5,8 @@ import re
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from . import kinds
-from .models import Channel, Notification
+from notifications import kinds
+from notifications.models import Channel, Notification
 
 KIND_RE = re.compile(r"^(\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*)$")
 

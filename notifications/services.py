@@ -23,8 +23,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from . import kinds as kind_registry
-from .models import DIGEST_CHANNELS, Channel, Delivery, Notification, Preference
+from lib.tasks import task
+from notifications import kinds as kind_registry
+from notifications.models import DIGEST_CHANNELS, Channel, Delivery, Notification, Preference
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +174,7 @@ def notify(
 def enqueue(delivery_ids: Sequence[int], countdown: float | None = None) -> int:
     """Hand deliveries to Celery; returns how many were published. A broker that is down
     is logged, not raised: the rows are in the database and the sweeper re-enqueues them."""
-    from .tasks import deliver as deliver_task
-
+    deliver_task = task("notifications.deliver")
     sent = 0
     for pk in delivery_ids:
         try:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
-from .models import Channel
+from notifications import services
+from notifications.models import Channel
 
 
 @shared_task(name="notifications.deliver", acks_late=True, ignore_result=True)

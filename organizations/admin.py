@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from organizations.models import (
     Area,
     Field,
     Membership,
@@ -11,7 +11,7 @@ from .models import (
     ResourceKind,
     User,
 )
-from .privacy import log_personal_data_access
+from organizations.privacy import log_personal_data_access
 
 
 class MembershipInline(admin.TabularInline):

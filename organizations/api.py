@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from rest_framework import generics, mixins, permissions, viewsets
 
-from .filters import OrganizationFilter
-from .models import Area, Field, Organization, ResourceKind
-from .permissions import IsOrganizationEditor
-from .serializers import (
+from organizations.filters import OrganizationFilter
+from organizations.models import Area, Field, Organization, ResourceKind
+from organizations.permissions import IsOrganizationEditor
+from organizations.serializers import (
     AreaSerializer,
     FieldSerializer,
     MeSerializer,

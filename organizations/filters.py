@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from tsunagu.api import text_search
-
-from .models import Area, Field, Organization
+from lib.api import text_search
+from organizations.models import Area, Field, Organization
 
 
 def area_ids_covering(areas: list[Area]) -> set[int]:

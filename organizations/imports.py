@@ -33,10 +33,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tsunagu.japanese import fold
-
-from .models import Area, Field, Organization
-from .reference import FIELDS
+from lib.japanese import fold
+from organizations.models import Area, Field, Organization
+from organizations.reference import FIELDS
 
 # --- Columns ----------------------------------------------------------------------------
 

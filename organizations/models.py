@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.japanese import search_document
+from lib.japanese import search_document
 
 
 class User(AbstractUser):

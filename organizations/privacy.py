@@ -16,7 +16,7 @@ from auditlog.context import auditlog_value
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 
-from .models import Organization
+from organizations.models import Organization
 
 # An organization's private fields (also ``serializers.PRIVATE_FIELDS``).
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "address")

@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import Area, Field, Membership, Organization, ResourceKind, User
-from .permissions import can_see_private_details
-from .privacy import log_personal_data_access, needs_access_log
+from organizations.models import Area, Field, Membership, Organization, ResourceKind, User
+from organizations.permissions import can_see_private_details
+from organizations.privacy import log_personal_data_access, needs_access_log
 
 PRIVATE_FIELDS = ("contact_name", "contact_email", "contact_phone", "address")
 

@@ -5,10 +5,9 @@ from rest_framework import mixins, permissions, viewsets
 
 from organizations.api import ReferenceViewSet
 from organizations.permissions import IsPostEditor
-
-from .filters import NeedFilter, OfferFilter
-from .models import CollaborationForm, Need, Offer, Status, Support
-from .serializers import (
+from proposals.filters import NeedFilter, OfferFilter
+from proposals.models import CollaborationForm, Need, Offer, Status, Support
+from proposals.serializers import (
     CollaborationFormSerializer,
     NeedSerializer,
     OfferSerializer,

@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.filters import AreaFilterMixin, CodeMultipleFilter, TextSearchMixin
 from organizations.models import Field, Organization
-
-from .models import CollaborationForm, Need, Offer, Status
+from proposals.models import CollaborationForm, Need, Offer, Status
 
 
 class PostFilter(AreaFilterMixin, TextSearchMixin):

@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lib.japanese import search_document
 from organizations.models import Area, Field, Organization, ResourceKind
-from tsunagu.japanese import search_document
 
 
 class CollaborationForm(models.Model):

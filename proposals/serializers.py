@@ -7,9 +7,8 @@ from rest_framework import serializers
 from organizations.models import Area, Field, Organization, ResourceKind
 from organizations.permissions import can_post_for
 from organizations.serializers import CodeField
-
-from .models import CollaborationForm, Need, Offer, Support
-from .services import save_post
+from proposals.models import CollaborationForm, Need, Offer, Support
+from proposals.services import save_post
 
 
 class CollaborationFormSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .models import Need, Offer
+from proposals.models import Need, Offer
 
 M2M_FIELDS = ("fields", "areas", "forms", "resources", "poster_supports")
 

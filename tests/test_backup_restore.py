@@ -21,8 +21,8 @@ import pytest
 from conftest import _unavailable, make_need, make_offer, require_postgres
 from django.db import connection
 
-from matching.adapter import rank_needs_chunk
-from matching.review import create_interest_request
+from matching.matches.interest import create_interest_request
+from matching.scoring.adapter import rank_needs_chunk
 from proposals.models import Need
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

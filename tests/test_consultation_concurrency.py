@@ -17,7 +17,7 @@ from conftest import make_org, make_user, require_postgres
 from django.db import connection
 from django.utils import timezone
 
-from matching import consultations as svc
+from matching.consultations import services as svc
 from matching.models import ConsultationBooking, ConsultationSlot, Match, MatchParty
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

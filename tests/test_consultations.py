@@ -12,8 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 from icalendar import Calendar
 
-from matching import consultations as svc
-from matching import ical
+from matching.consultations import calendar as calendar_mod
+from matching.consultations import ical
+from matching.consultations import reminders as consultation_reminders
+from matching.consultations import services as svc
+from matching.matches.signals import match_transitioned
 from matching.models import (
     CalendarFeed,
     ConsultationBooking,
@@ -21,7 +24,6 @@ from matching.models import (
     Match,
     MatchParty,
 )
-from matching.signals import match_transitioned
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +194,9 @@ def test_cancelling_a_booking_frees_the_seat_and_tells_everyone(ctx):
 def test_rescheduling_moves_the_booking_atomically(ctx):
     booking = svc.book(ctx["slot"], ctx["match"], ctx["member"])
     uid = booking.uid
-    svc.send_due_reminders(ctx["slot"].starts_at - dt.timedelta(hours=2))  # day-before sent
+    consultation_reminders.send_due_reminders(
+        ctx["slot"].starts_at - dt.timedelta(hours=2)
+    )  # day-before sent
     later = make_slot(ctx["coordinator"], start=ctx["slot"].starts_at + dt.timedelta(days=7))
     moved = svc.reschedule(booking, later, ctx["member"])
     assert (moved.slot_id, moved.sequence, moved.uid) == (later.pk, 1, uid)
@@ -291,11 +295,11 @@ def _reminders() -> dict[str, int]:
 def test_reminders_the_day_before_and_an_hour_before_each_once(ctx):
     booking = svc.book(ctx["slot"], ctx["match"], ctx["member"])
     start = ctx["slot"].starts_at
-    assert svc.send_due_reminders(start - dt.timedelta(hours=25)) == {
+    assert consultation_reminders.send_due_reminders(start - dt.timedelta(hours=25)) == {
         "day_before": 0,
         "hour_before": 0,
     }
-    assert svc.send_due_reminders(start - dt.timedelta(hours=23)) == {
+    assert consultation_reminders.send_due_reminders(start - dt.timedelta(hours=23)) == {
         "day_before": 1,
         "hour_before": 0,
     }
@@ -303,15 +307,23 @@ def test_reminders_the_day_before_and_an_hour_before_each_once(ctx):
     assert notified("consultation.reminder_day") == EVERYONE
     # beat runs every five minutes: nothing more until the hour before
     for minutes in (5, 10, 600):
-        svc.send_due_reminders(start - dt.timedelta(hours=23) + dt.timedelta(minutes=minutes))
+        consultation_reminders.send_due_reminders(
+            start - dt.timedelta(hours=23) + dt.timedelta(minutes=minutes)
+        )
     assert _reminders() == {"day": 3, "hour": 0}
-    assert svc.send_due_reminders(start - dt.timedelta(minutes=55))["hour_before"] == 1
-    assert svc.send_due_reminders(start - dt.timedelta(minutes=50))["hour_before"] == 0
+    assert (
+        consultation_reminders.send_due_reminders(start - dt.timedelta(minutes=55))["hour_before"]
+        == 1
+    )
+    assert (
+        consultation_reminders.send_due_reminders(start - dt.timedelta(minutes=50))["hour_before"]
+        == 0
+    )
     assert _reminders() == {"day": 3, "hour": 3}
     booking.refresh_from_db()
     assert booking.reminded_day_before_at and booking.reminded_hour_before_at
     # after the start, nothing
-    assert svc.send_due_reminders(start + dt.timedelta(minutes=1)) == {
+    assert consultation_reminders.send_due_reminders(start + dt.timedelta(minutes=1)) == {
         "day_before": 0,
         "hour_before": 0,
     }
@@ -320,10 +332,10 @@ def test_reminders_the_day_before_and_an_hour_before_each_once(ctx):
 def test_a_retried_reminder_never_notifies_twice(ctx):
     booking = svc.book(ctx["slot"], ctx["match"], ctx["member"])
     now = ctx["slot"].starts_at - dt.timedelta(hours=20)
-    svc.send_due_reminders(now)
+    consultation_reminders.send_due_reminders(now)
     # the task died after notifying but before its flag was saved: the dedupe key holds
     ConsultationBooking.objects.filter(pk=booking.pk).update(reminded_day_before_at=None)
-    svc.send_due_reminders(now)
+    consultation_reminders.send_due_reminders(now)
     assert _reminders() == {"day": 3, "hour": 0}
 
 
@@ -333,7 +345,7 @@ def test_a_late_booking_gets_only_the_hour_reminder_and_cancelled_ones_none(ctx)
     second = make_match("子育て支援の協働", ctx["group"], ctx["department"])
     cancelled = svc.book(ctx["slot"], second, ctx["other"])
     svc.cancel_booking(cancelled, ctx["other"])
-    assert svc.send_due_reminders(start - dt.timedelta(minutes=40)) == {
+    assert consultation_reminders.send_due_reminders(start - dt.timedelta(minutes=40)) == {
         "day_before": 0,
         "hour_before": 1,
     }
@@ -345,15 +357,15 @@ def test_a_late_booking_gets_only_the_hour_reminder_and_cancelled_ones_none(ctx)
 
 def test_a_rescheduled_booking_is_reminded_again_for_its_new_time(ctx):
     booking = svc.book(ctx["slot"], ctx["match"], ctx["member"])
-    svc.send_due_reminders(ctx["slot"].starts_at - dt.timedelta(hours=20))
+    consultation_reminders.send_due_reminders(ctx["slot"].starts_at - dt.timedelta(hours=20))
     later = make_slot(ctx["coordinator"], start=ctx["slot"].starts_at + dt.timedelta(days=2))
     svc.reschedule(booking, later, ctx["member"])
-    svc.send_due_reminders(later.starts_at - dt.timedelta(hours=20))
+    consultation_reminders.send_due_reminders(later.starts_at - dt.timedelta(hours=20))
     assert _reminders() == {"day": 6, "hour": 0}
 
 
 def test_the_reminder_task_is_scheduled_by_beat_and_runs_on_the_real_clock(ctx, settings):
-    from matching.tasks_consultations import send_consultation_reminders
+    from matching.consultations.tasks import send_consultation_reminders
     from tsunagu.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["consultation-reminders"]
@@ -390,12 +402,12 @@ def test_slot_usage_kpi(ctx):
     ConsultationBooking.objects.create(slot=slots[100], match=matches[0], status="cancelled")
     make_slot(ctx["coordinator"], start=base + dt.timedelta(hours=1), is_cancelled=True)
     make_slot(ctx["coordinator"], start=base + dt.timedelta(days=400))
-    usage = svc.slot_usage(base, base + dt.timedelta(days=365))
+    usage = calendar_mod.slot_usage(base, base + dt.timedelta(days=365))
     assert (usage.slots, usage.offered, usage.booked) == (252, 252, 38)
     assert (usage.held, usage.no_show, usage.cancelled_slots) == (30, 3, 1)
     assert usage.usage_rate == pytest.approx(38 / 252, abs=1e-4)  # Sagamihara: 15.1%
     assert usage.no_show_rate == pytest.approx(3 / 33, abs=1e-4)
-    empty = svc.slot_usage(base - dt.timedelta(days=5), base - dt.timedelta(days=4))
+    empty = calendar_mod.slot_usage(base - dt.timedelta(days=5), base - dt.timedelta(days=4))
     assert (empty.offered, empty.usage_rate) == (0, None)
 
 

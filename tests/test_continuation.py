@@ -10,10 +10,11 @@ from conftest import make_user
 from django.utils import timezone
 from outcomes_support import at, make_match
 
-from matching import outcomes
-from matching.calendar import add_months
+from lib.dates import add_months
+from matching.matches.signals import match_transitioned
 from matching.models import ContinuationFollowUp, Match, MatchParty
-from matching.signals import match_transitioned
+from matching.outcomes import continuation as continuation_mod
+from matching.outcomes import errors, follow_ups
 from notifications.models import Notification
 
 D = dt.date
@@ -62,7 +63,7 @@ def test_follow_ups_created_at_completion(people):
 def test_due_dates_at_month_end(people, completed_at, six, twelve):
     match = make_match(people, parties=("npo",))
     Match.objects.filter(pk=match.pk).update(completed_at=completed_at)
-    outcomes.schedule_follow_ups(Match.objects.get(pk=match.pk))
+    follow_ups.schedule_follow_ups(Match.objects.get(pk=match.pk))
     assert due_dates(match) == {(people["npo"].pk, 6): six, (people["npo"].pk, 12): twelve}
 
 
@@ -85,7 +86,7 @@ def test_other_transitions_schedule_nothing(people):
 def test_with_the_real_workflow(people):
     """When ``matching.workflow`` exists, completing a match schedules its follow-ups."""
     try:
-        from matching import workflow
+        from matching.matches import workflow
     except ImportError:
         pytest.skip("matching.workflow is not written yet")
     if not hasattr(workflow, "complete"):
@@ -116,10 +117,10 @@ def test_sent_when_due_never_twice_then_one_reminder(people):
     complete(match)
     colleague = make_user("colleague", people["npo"])
 
-    assert outcomes.send_due_follow_ups(D(2026, 9, 29)).sent == 0
+    assert follow_ups.send_due_follow_ups(D(2026, 9, 29)).sent == 0
     assert _kinds(people["member"]) == []
 
-    run = outcomes.send_due_follow_ups(D(2026, 9, 30))
+    run = follow_ups.send_due_follow_ups(D(2026, 9, 30))
     assert (run.sent, run.reminded) == (2, 0)  # the 6-month checkpoint of both parties
     assert _kinds(people["member"]) == ["match.follow_up_request"]
     assert _kinds(colleague) == ["match.follow_up_request"]
@@ -129,43 +130,43 @@ def test_sent_when_due_never_twice_then_one_reminder(people):
     assert timezone.localdate(row.sent_at) == D(2026, 9, 30)
 
     for day in (D(2026, 9, 30), D(2026, 10, 1), D(2026, 10, 13)):
-        assert outcomes.send_due_follow_ups(day).sent == 0
-        assert outcomes.send_due_follow_ups(day).reminded == 0
+        assert follow_ups.send_due_follow_ups(day).sent == 0
+        assert follow_ups.send_due_follow_ups(day).reminded == 0
 
     # The department answers; the NPO does not and is reminded 14 days after the request.
-    outcomes.answer_follow_up(
+    follow_ups.answer_follow_up(
         ContinuationFollowUp.objects.get(match=match, organization=people["department"], months=6),
         people["staff"], "continued", "来年度も共催します", today=D(2026, 10, 2),
     )  # fmt: skip
-    run = outcomes.send_due_follow_ups(D(2026, 10, 14))
+    run = follow_ups.send_due_follow_ups(D(2026, 10, 14))
     assert (run.sent, run.reminded) == (0, 1)
     assert _kinds(people["member"]) == ["match.follow_up_request", "match.follow_up_reminder"]
     assert _kinds(people["staff"]) == ["match.follow_up_request"]
     for day in (D(2026, 10, 15), D(2026, 12, 1)):
-        assert outcomes.send_due_follow_ups(day).reminded == 0
+        assert follow_ups.send_due_follow_ups(day).reminded == 0
     assert len(_kinds(people["member"])) == 2
 
     # A year after completion: the 12-month checkpoint.
-    assert outcomes.send_due_follow_ups(D(2027, 3, 31)).sent == 2
+    assert follow_ups.send_due_follow_ups(D(2027, 3, 31)).sent == 2
 
 
 def test_a_late_run_catches_up_once(people):
     """If the task did not run on the due day (server down), the next run sends it."""
     match = make_match(people, completed_on=D(2026, 3, 31), parties=("npo",))
     complete(match)
-    assert outcomes.send_due_follow_ups(D(2027, 4, 10)).sent == 2  # 6 and 12 months
-    assert outcomes.send_due_follow_ups(D(2027, 4, 10)).sent == 0
+    assert follow_ups.send_due_follow_ups(D(2027, 4, 10)).sent == 2  # 6 and 12 months
+    assert follow_ups.send_due_follow_ups(D(2027, 4, 10)).sent == 0
 
 
 def test_cancelled_or_unfinished_matches_are_not_asked(people):
     match = make_match(people, completed_on=D(2026, 3, 31))
     complete(match)
     Match.objects.filter(pk=match.pk).update(state="cancelled")
-    assert outcomes.send_due_follow_ups(D(2027, 6, 1)).sent == 0
+    assert follow_ups.send_due_follow_ups(D(2027, 6, 1)).sent == 0
 
 
 def test_follow_up_task_runs_the_service(people):
-    from matching.tasks_outcomes import send_due_follow_ups
+    from matching.outcomes.tasks import send_due_follow_ups
 
     match = make_match(people, completed_on=timezone.localdate() - dt.timedelta(days=200))
     complete(match)
@@ -182,7 +183,7 @@ def follow_up(people):
 
 
 def test_answer_by_a_party_member(people, follow_up):
-    row = outcomes.answer_follow_up(
+    row = follow_ups.answer_follow_up(
         follow_up, people["member"], "continued_other_form", "自主事業として継続",
         today=D(2026, 10, 5),
     )  # fmt: skip
@@ -198,8 +199,8 @@ def test_answer_by_a_party_member(people, follow_up):
 def test_answer_by_a_non_party_is_refused(people, follow_up, who):
     """Only the asked organization answers: not an outsider, not the other party, not a
     coordinator on its behalf."""
-    with pytest.raises(outcomes.OutcomeForbidden) as err:
-        outcomes.answer_follow_up(follow_up, people[who], "ended", "理由", today=D(2026, 10, 5))
+    with pytest.raises(errors.OutcomeForbidden) as err:
+        follow_ups.answer_follow_up(follow_up, people[who], "ended", "理由", today=D(2026, 10, 5))
     assert err.value.status == 403
     follow_up.refresh_from_db()
     assert follow_up.answer == "" and follow_up.answered_by is None
@@ -208,26 +209,28 @@ def test_answer_by_a_non_party_is_refused(people, follow_up, who):
 @pytest.mark.parametrize(
     ("answer", "reason", "error", "status"),
     [
-        ("maybe", "", outcomes.InvalidOutcome, 400),
-        ("", "", outcomes.InvalidOutcome, 400),
-        ("ended", "  ", outcomes.InvalidOutcome, 400),  # ended needs a reason
+        ("maybe", "", errors.InvalidOutcome, 400),
+        ("", "", errors.InvalidOutcome, 400),
+        ("ended", "  ", errors.InvalidOutcome, 400),  # ended needs a reason
     ],
 )
 def test_bad_answers(people, follow_up, answer, reason, error, status):
     with pytest.raises(error) as err:
-        outcomes.answer_follow_up(follow_up, people["member"], answer, reason, today=D(2026, 10, 5))
+        follow_ups.answer_follow_up(
+            follow_up, people["member"], answer, reason, today=D(2026, 10, 5)
+        )
     assert err.value.status == status
     follow_up.refresh_from_db()
     assert follow_up.answer == ""
 
 
 def test_answer_twice_or_too_early(people, follow_up):
-    with pytest.raises(outcomes.OutcomeConflict) as err:
-        outcomes.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 29))
+    with pytest.raises(errors.OutcomeConflict) as err:
+        follow_ups.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 29))
     assert "2026-09-30" in str(err.value.message)
-    outcomes.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 30))
-    with pytest.raises(outcomes.OutcomeConflict):
-        outcomes.answer_follow_up(
+    follow_ups.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 30))
+    with pytest.raises(errors.OutcomeConflict):
+        follow_ups.answer_follow_up(
             follow_up, people["member"], "ended", "やめた", today=D(2026, 10, 1)
         )
     follow_up.refresh_from_db()
@@ -238,7 +241,7 @@ def test_answer_twice_or_too_early(people, follow_up):
 def answer(people, match, party: str, months: int, value: str) -> None:
     row = ContinuationFollowUp.objects.get(match=match, organization=people[party], months=months)
     user = {"npo": people["member"], "department": people["staff"]}[party]
-    outcomes.answer_follow_up(row, user, value, "理由", today=row.due_on + dt.timedelta(days=3))
+    follow_ups.answer_follow_up(row, user, value, "理由", today=row.due_on + dt.timedelta(days=3))
 
 
 @pytest.fixture
@@ -283,7 +286,7 @@ def recorded(people):
 def rows(by: str, months: int = 12) -> list[tuple]:
     return [
         (r["key"], r["label"], r["answered"], r["continued"], r["rate"])
-        for r in outcomes.continuation_rate(by=by, months=months)
+        for r in continuation_mod.continuation_rate(by=by, months=months)
     ]
 
 
@@ -326,11 +329,11 @@ def test_continuation_rate_by_fiscal_year(recorded):
 
 
 def test_continuation_rate_bad_parameters(db):
-    with pytest.raises(outcomes.InvalidOutcome):
-        outcomes.continuation_rate(by="ward")
-    with pytest.raises(outcomes.InvalidOutcome):
-        outcomes.continuation_rate(by="field", months=3)
-    assert outcomes.continuation_rate(by="field") == []
+    with pytest.raises(errors.InvalidOutcome):
+        continuation_mod.continuation_rate(by="ward")
+    with pytest.raises(errors.InvalidOutcome):
+        continuation_mod.continuation_rate(by="field", months=3)
+    assert continuation_mod.continuation_rate(by="field") == []
 
 
 # --- API ----------------------------------------------------------------------------------

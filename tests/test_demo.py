@@ -9,7 +9,7 @@ import pytest
 from conftest import make_need, make_org
 from django.core.management import call_command
 
-from tsunagu.demo import DEMO_SOURCE, load_demo, remove_demo
+from demo.loader import DEMO_SOURCE, load_demo, remove_demo
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 PHONE = re.compile(r"^0\d{1,3}-\d{2,4}-\d{4}$")
@@ -335,7 +335,7 @@ def test_matches_cover_every_state(demo):
 @pytest.mark.django_db
 def test_evaluations_and_case_book(demo):
     from matching.models import ContinuationFollowUp, Evaluation, Match
-    from matching.outcomes import case_book
+    from matching.outcomes.case_book import case_book
 
     evaluated = Match.objects.filter(state="evaluated", need__source=DEMO_SOURCE)
     for match in evaluated:
@@ -358,7 +358,7 @@ def test_evaluations_and_case_book(demo):
 
 @pytest.mark.django_db
 def test_kpi_has_data_this_and_last_fiscal_year(demo):
-    from matching import kpi
+    from matching.reports import kpi
 
     fy = kpi.current_fiscal_year()
     # The demo's history is dated back from the load day, so which fiscal year holds which

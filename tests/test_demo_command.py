@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tsunagu.demo import DEMO_PASSWORD, DEMO_SOURCE, DemoError, load_demo
+from demo.loader import DEMO_PASSWORD, DEMO_SOURCE, DemoError, load_demo
 
 LOGIN_ROW = re.compile(r"^\s+(demo-[\w-]+)\s+\|\s+(\S+)\s+\|")
 

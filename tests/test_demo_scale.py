@@ -12,8 +12,8 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tsunagu.demo import DEMO_PASSWORD, DEMO_SOURCE, DemoError, load_demo, remove_demo
-from tsunagu.demo.scale import SCALE_USER_PREFIX, current_factor, scale_demo, score_demo
+from demo.loader import DEMO_PASSWORD, DEMO_SOURCE, DemoError, load_demo, remove_demo
+from demo.scale import SCALE_USER_PREFIX, current_factor, scale_demo, score_demo
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 

@@ -7,8 +7,10 @@ import pytest
 from conftest import make_org, make_user
 from outcomes_support import WorkflowStub, make_match
 
-from matching import outcomes
 from matching.models import Evaluation, Match, MatchParty
+from matching.outcomes import case_book
+from matching.outcomes import errors as errors_mod
+from matching.outcomes import evaluations as evaluations_mod
 from notifications.models import Notification
 
 
@@ -28,18 +30,18 @@ def _state(match) -> str:
 
 def evaluate_all(people, match, consents=(True, True, False)):
     dept, npo, coord = consents
-    outcomes.record_evaluation(match, people["staff"], people["department"], "B",
+    evaluations_mod.record_evaluation(match, people["staff"], people["department"], "B",
                                "参加者が増えた", "日程調整", "来年度も共催", dept)  # fmt: skip
-    outcomes.record_evaluation(match, people["member"], people["npo"], "A",
+    evaluations_mod.record_evaluation(match, people["member"], people["npo"], "A",
                                "新しい担い手", "", "", npo)  # fmt: skip
-    return outcomes.record_evaluation(
+    return evaluations_mod.record_evaluation(
         match, people["coordinator"], None, "B", publish_consent=coord
     )
 
 
 # --- Rules ------------------------------------------------------------------------------
 def test_all_parties_and_coordinator_evaluate_then_evaluated(people, match, workflow):
-    first = outcomes.record_evaluation(
+    first = evaluations_mod.record_evaluation(
         match,
         people["member"],
         people["npo"],
@@ -52,10 +54,10 @@ def test_all_parties_and_coordinator_evaluate_then_evaluated(people, match, work
     assert first.evaluator == "party" and first.organization == people["npo"]
     assert first.submitted_by == people["member"]
     assert _state(match) == "completed"
-    outcomes.record_evaluation(match, people["coordinator"], None, "B")
+    evaluations_mod.record_evaluation(match, people["coordinator"], None, "B")
     assert _state(match) == "completed"  # the department has not evaluated yet
     assert workflow.calls == []
-    outcomes.record_evaluation(match, people["staff"], people["department"], "C")
+    evaluations_mod.record_evaluation(match, people["staff"], people["department"], "C")
     assert _state(match) == "evaluated"
     assert [call[0] for call in workflow.calls] == [match.pk]
     assert Evaluation.objects.filter(match=match).count() == 3
@@ -69,46 +71,46 @@ def test_a_declined_party_is_not_awaited(people, workflow):
 
 
 def test_evaluation_status(people, match, workflow):
-    status = outcomes.evaluation_status(match)
+    status = evaluations_mod.evaluation_status(match)
     assert {o.pk for o in status["awaiting"]} == {people["npo"].pk, people["department"].pk}
     assert status["awaiting_coordinator"] is True
-    outcomes.record_evaluation(match, people["member"], people["npo"], "B")
-    status = outcomes.evaluation_status(match)
+    evaluations_mod.record_evaluation(match, people["member"], people["npo"], "B")
+    status = evaluations_mod.evaluation_status(match)
     assert [o.pk for o in status["awaiting"]] == [people["department"].pk]
 
 
 # --- Bad input: a clear error, nothing changed ------------------------------------------
 @pytest.mark.parametrize("grade", ["E", "a", "", "AB", None])
 def test_grade_outside_a_to_d(people, match, workflow, grade):
-    with pytest.raises(outcomes.InvalidOutcome) as err:
-        outcomes.record_evaluation(match, people["member"], people["npo"], grade)
+    with pytest.raises(errors_mod.InvalidOutcome) as err:
+        evaluations_mod.record_evaluation(match, people["member"], people["npo"], grade)
     assert err.value.status == 400
     assert "A・B・C・D" in str(err.value.message)
     assert not Evaluation.objects.exists()
 
 
 def test_second_evaluation_by_the_same_party(people, match, workflow):
-    outcomes.record_evaluation(match, people["member"], people["npo"], "B", "効果")
+    evaluations_mod.record_evaluation(match, people["member"], people["npo"], "B", "効果")
     colleague = make_user("colleague", people["npo"])
-    with pytest.raises(outcomes.OutcomeConflict) as err:
-        outcomes.record_evaluation(match, colleague, people["npo"], "A", "上書き")
+    with pytest.raises(errors_mod.OutcomeConflict) as err:
+        evaluations_mod.record_evaluation(match, colleague, people["npo"], "A", "上書き")
     assert err.value.status == 409
     assert list(Evaluation.objects.values_list("grade", "effects")) == [("B", "効果")]
 
 
 def test_second_coordinator_evaluation(people, match, workflow):
-    outcomes.record_evaluation(match, people["coordinator"], None, "B")
+    evaluations_mod.record_evaluation(match, people["coordinator"], None, "B")
     other = make_user("coordinator2", is_coordinator=True)
-    with pytest.raises(outcomes.OutcomeConflict):
-        outcomes.record_evaluation(match, other, None, "D")
+    with pytest.raises(errors_mod.OutcomeConflict):
+        evaluations_mod.record_evaluation(match, other, None, "D")
     assert Evaluation.objects.get().grade == "B"
 
 
 @pytest.mark.parametrize("state", ["introduced", "consulting", "agreed", "active", "cancelled"])
 def test_match_not_completed(people, workflow, state):
     match = make_match(people, state=state, completed_on=None)
-    with pytest.raises(outcomes.OutcomeConflict) as err:
-        outcomes.record_evaluation(match, people["member"], people["npo"], "A")
+    with pytest.raises(errors_mod.OutcomeConflict) as err:
+        evaluations_mod.record_evaluation(match, people["member"], people["npo"], "A")
     assert err.value.status == 409
     assert "完了" in str(err.value.message)
     assert not Evaluation.objects.exists()
@@ -116,24 +118,24 @@ def test_match_not_completed(people, workflow, state):
 
 def test_already_evaluated_match(people, match, workflow):
     evaluate_all(people, match)
-    with pytest.raises(outcomes.OutcomeConflict):
-        outcomes.record_evaluation(match, people["member"], people["npo"], "A")
+    with pytest.raises(errors_mod.OutcomeConflict):
+        evaluations_mod.record_evaluation(match, people["member"], people["npo"], "A")
 
 
 def test_non_party(people, match, workflow):
     # A member of an organization that is not a party …
-    with pytest.raises(outcomes.OutcomeForbidden) as err:
-        outcomes.record_evaluation(match, people["other"], people["group"], "A")
+    with pytest.raises(errors_mod.OutcomeForbidden) as err:
+        evaluations_mod.record_evaluation(match, people["other"], people["group"], "A")
     assert err.value.status == 403
     # … a member of another party evaluating on behalf of the NPO …
-    with pytest.raises(outcomes.OutcomeForbidden):
-        outcomes.record_evaluation(match, people["staff"], people["npo"], "A")
+    with pytest.raises(errors_mod.OutcomeForbidden):
+        evaluations_mod.record_evaluation(match, people["staff"], people["npo"], "A")
     # … a party member writing the coordinator's evaluation.
-    with pytest.raises(outcomes.OutcomeForbidden):
-        outcomes.record_evaluation(match, people["member"], None, "A")
+    with pytest.raises(errors_mod.OutcomeForbidden):
+        evaluations_mod.record_evaluation(match, people["member"], None, "A")
     # A coordinator does not write a party's evaluation either.
-    with pytest.raises(outcomes.OutcomeForbidden):
-        outcomes.record_evaluation(match, people["coordinator"], people["npo"], "A")
+    with pytest.raises(errors_mod.OutcomeForbidden):
+        evaluations_mod.record_evaluation(match, people["coordinator"], people["npo"], "A")
     assert not Evaluation.objects.exists()
 
 
@@ -151,13 +153,15 @@ def test_case_book_needs_every_party_consent(people, workflow):
     refused = make_match(people, title="同意のない協働")
     evaluate_all(people, refused, consents=(True, False, True))
     pending = make_match(people, title="評価中の協働")
-    outcomes.record_evaluation(pending, people["member"], people["npo"], "A", publish_consent=True)
-    assert list(outcomes.case_book()) == [published]
+    evaluations_mod.record_evaluation(
+        pending, people["member"], people["npo"], "A", publish_consent=True
+    )
+    assert list(case_book.case_book()) == [published]
 
 
 # --- Requests at completion ---------------------------------------------------------------
 def test_completion_requests_evaluations(people, match):
-    from matching.signals import match_transitioned
+    from matching.matches.signals import match_transitioned
 
     match_transitioned.send(
         sender=Match, match=match, name="complete", source="active", target="completed",
@@ -241,7 +245,7 @@ def test_api_member_of_two_parties_must_choose(api, people, match, workflow):
 def test_with_the_real_workflow(people, match):
     """When ``matching.workflow`` exists, the last evaluation fires its transition."""
     try:
-        from matching import workflow
+        from matching.matches import workflow
     except ImportError:
         pytest.skip("matching.workflow is not written yet")
     if not hasattr(workflow, "mark_evaluated"):
@@ -254,8 +258,8 @@ def test_inactive_organization_member_cannot_evaluate(people, match, workflow):
     closed = make_org("解散した団体", "citizen_group", is_active=False)
     MatchParty.objects.create(match=match, organization=closed, role="partner")
     member = make_user("former", closed)
-    with pytest.raises(outcomes.OutcomeForbidden):
-        outcomes.record_evaluation(match, member, closed, "A")
+    with pytest.raises(errors_mod.OutcomeForbidden):
+        evaluations_mod.record_evaluation(match, member, closed, "A")
 
 
 # --- Concurrency (PostgreSQL) -------------------------------------------------------------
@@ -273,14 +277,14 @@ def test_simultaneous_last_evaluations_fire_the_transition_once(
     require_postgres()
     stub = WorkflowStub().install(monkeypatch)
     match = make_match(people)
-    outcomes.record_evaluation(match, people["coordinator"], None, "B")
+    evaluations_mod.record_evaluation(match, people["coordinator"], None, "B")
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
     def submit(user, organization) -> None:
         try:
             barrier.wait()
-            outcomes.record_evaluation(match, user, organization, "B")
+            evaluations_mod.record_evaluation(match, user, organization, "B")
         except BaseException as exc:
             errors.append(exc)
         finally:

@@ -18,8 +18,8 @@ from servers import RedisServer, celery_broker
 from smtp_sink import SMTPSink
 from worker import WorkerProcess, wait_for
 
-from matching import services as matching_services
 from matching.models import PendingRescore, Suggestion
+from matching.scoring import services as matching_services
 from notifications import services as notification_services
 from notifications.models import Delivery
 

@@ -22,8 +22,8 @@ from conftest import make_need, make_offer
 from servers import RedisServer, celery_broker
 from worker import WorkerProcess, wait_for
 
-from matching import services
 from matching.models import PendingRescore, Suggestion
+from matching.scoring import services
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -21,9 +21,10 @@ from django.core import mail
 from outcomes_support import make_match
 from rest_framework import serializers
 
-from matching import ical, kpi_export
+from matching.consultations import ical
+from matching.matches.interest import create_interest_request
 from matching.models import ConsultationBooking, ConsultationSlot, InterestRequest
-from matching.review import create_interest_request
+from matching.reports import progress_sheet
 from notifications import services as notification_services
 from organizations.serializers import OrganizationSerializer
 from proposals.serializers import NeedSerializer, OfferSerializer
@@ -320,7 +321,7 @@ def test_ics_export_cannot_be_given_extra_properties(people):
     assert not any(line.startswith("X-EVIL") for line in lines)
 
 
-@pytest.mark.parametrize("prefix", kpi_export.FORMULA_PREFIXES)
+@pytest.mark.parametrize("prefix", progress_sheet.FORMULA_PREFIXES)
 def test_spreadsheet_exports_neutralise_formulas(client, people, prefix):
     import datetime as dt
 

@@ -27,7 +27,6 @@ from conftest import make_need, make_offer
 from django.utils import timezone
 from outcomes_support import make_match
 
-from matching import kpi, kpi_export
 from matching.models import (
     ConsultationBooking,
     ConsultationSlot,
@@ -36,6 +35,7 @@ from matching.models import (
     Match,
     Suggestion,
 )
+from matching.reports import kpi, progress_sheet
 from proposals.models import Need, Offer
 
 D = dt.date
@@ -303,8 +303,8 @@ def test_dashboard_page(client, people, data):
     assert "月別のマッチ数（作成日の月）" in html
     assert "清掃活動（ニーズ）" in html  # a post with no suggestion
     # Chart.js and kpi.js are served by the platform; no other script or stylesheet URL
-    assert "/static/matching/vendor/chart.umd.min.js" in html
-    assert "/static/matching/kpi.js" in html
+    assert "/static/web/vendor/chart.umd.min.js" in html
+    assert "/static/web/kpi.js" in html
     for url in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html):
         assert url.startswith("/static/"), url
     assert "onclick" not in html
@@ -318,19 +318,19 @@ def test_dashboard_page(client, people, data):
 def test_vendored_chart_js_is_there():
     from django.contrib.staticfiles import finders
 
-    path = finders.find("matching/vendor/chart.umd.min.js")
+    path = finders.find("web/vendor/chart.umd.min.js")
     assert path and "Chart.js v4" in open(path, encoding="utf-8").read(200)
-    assert finders.find("matching/vendor/chart.js.LICENSE.md")
-    assert finders.find("matching/kpi.js")
+    assert finders.find("web/vendor/chart.js.LICENSE.md")
+    assert finders.find("web/kpi.js")
 
 
 # --- Exports --------------------------------------------------------------------------
 def test_neutralise_helper():
     for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", HYPERLINK):
-        assert kpi_export.neutralise(text) == "'" + text
-    assert kpi_export.neutralise("見守り") == "見守り"
-    assert kpi_export.neutralise(-3) == -3
-    assert kpi_export.neutralise(None) is None
+        assert progress_sheet.neutralise(text) == "'" + text
+    assert progress_sheet.neutralise("見守り") == "見守り"
+    assert progress_sheet.neutralise(-3) == -3
+    assert progress_sheet.neutralise(None) is None
 
 
 def test_progress_sheet_csv(client, people, data):

@@ -30,8 +30,8 @@ def _load_test_module():
 
 
 def test_request_mix_runs_against_a_live_server(live_server, transactional_db, tmp_path):
-    from tsunagu.demo import load_demo
-    from tsunagu.demo.scale import score_demo
+    from demo.loader import load_demo
+    from demo.scale import score_demo
 
     load_demo(allow_insecure_passwords=True)
     assert score_demo() > 0  # the suggestions pages have something to show

@@ -47,8 +47,8 @@ def row_counts() -> dict[str, int]:
 
 
 def test_loads_the_dev_set(dev):
-    from matching.datasets import area_code, city_area_code, dataset_source
     from matching.models import RelevanceJudgment
+    from matching.scoring.datasets import area_code, city_area_code, dataset_source
     from organizations.models import Area, Organization
     from proposals.models import Need, Offer
 
@@ -112,7 +112,7 @@ def test_loads_the_dev_set(dev):
 
 
 def test_second_load_changes_nothing(dev):
-    from matching.datasets import dataset_ids, load_dataset
+    from matching.scoring.datasets import dataset_ids, load_dataset
     from proposals.models import Offer
 
     first = load_dataset(dev_dataset())
@@ -132,8 +132,8 @@ def test_second_load_changes_nothing(dev):
 
 
 def test_reload_updates_changed_rows_and_drops_stale_judgments(dev, tmp_path):
-    from matching.datasets import load_dataset
     from matching.models import RelevanceJudgment
+    from matching.scoring.datasets import load_dataset
     from proposals.models import Need
 
     load_dataset(dev_dataset())
@@ -153,7 +153,7 @@ def test_reload_updates_changed_rows_and_drops_stale_judgments(dev, tmp_path):
 
 
 def test_two_cities_do_not_collide(dev, tmp_path):
-    from matching.datasets import load_dataset
+    from matching.scoring.datasets import load_dataset
 
     a = load_dataset(dev_dataset())
     other = copy.deepcopy(dev)

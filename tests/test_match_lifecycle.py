@@ -10,9 +10,9 @@ from conftest import make_org, make_user
 from django.contrib.contenttypes.models import ContentType
 from workflow_support import agree_terms, drive, pair, suggest, two_party_match
 
-from matching import workflow
+from matching.matches import workflow
+from matching.matches.signals import match_transitioned
 from matching.models import Match, MatchParty, MatchTransition
-from matching.signals import match_transitioned
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -495,7 +495,7 @@ def test_introduce_sets_the_answer_deadline_in_business_days(people, settings):
 
     from django.utils import timezone
 
-    from matching.calendar import add_business_days
+    from lib.dates import add_business_days
 
     settings.TSUNAGU_RESPONSE_BUSINESS_DAYS = 5
     match = drive(two_party_match(people), "introduced", people["coordinator"])

@@ -6,8 +6,8 @@ import pytest
 from conftest import make_need, make_offer, make_org
 from django.core.management import call_command
 
-from matching import adapter
 from matching.models import MatchingProfile, Suggestion, SynonymGroup
+from matching.scoring import adapter
 
 pytestmark = pytest.mark.django_db
 

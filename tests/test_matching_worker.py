@@ -6,8 +6,8 @@ import pytest
 from conftest import make_need, make_offer
 from worker import WorkerProcess, wait_for
 
-from matching import services
 from matching.models import RescoreRun, Suggestion
+from matching.scoring import services
 
 pytestmark = pytest.mark.worker
 

@@ -10,8 +10,9 @@ import pytest
 from conftest import make_need, make_offer, make_org, make_user
 from django.utils import timezone
 
-from matching import adapter, notices
 from matching.models import Suggestion, SuggestionNotice
+from matching.notices import services as notices
+from matching.scoring import adapter
 from notifications.models import Notification
 from organizations.models import Area, Field, Organization
 from proposals.models import Need, Offer
@@ -360,7 +361,6 @@ def test_unknown_digest_period_is_refused():
 
 
 def test_tasks_are_registered_and_scheduled(settings):
-    from matching import tasks  # noqa: F401  (registers the tasks)
     from tsunagu.celery import app
 
     for name in (

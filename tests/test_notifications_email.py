@@ -169,7 +169,7 @@ def test_matching_notifications_never_carry_organizations_contact_details(people
     check every notification and every email rendered from it."""
     from workflow_support import drive, two_party_match
 
-    from matching import review
+    from matching.matches import interest as interest_mod
     from organizations.models import Organization
 
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 1
@@ -182,10 +182,10 @@ def test_matching_notifications_never_carry_organizations_contact_details(people
     from conftest import make_need
 
     need = make_need(people["department"], title="公園の清掃ボランティア募集")
-    request = review.create_interest_request(
+    request = interest_mod.create_interest_request(
         people["other"], people["group"], need=need, message="ぜひ協力したいです"
     )
-    review.decline_interest_request(people["coordinator"], request, "今回は見送ります")
+    interest_mod.decline_interest_request(people["coordinator"], request, "今回は見送ります")
 
     private = _private_details(Organization.objects.all())
     assert private and Notification.objects.count() > 10

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from workflow_support import drive, two_party_match
 
-from matching import kpi, privacy, workflow
-from matching.consultations import book
+from matching.consultations.services import book
+from matching.matches import workflow
 from matching.models import (
     ConsultationSlot,
     ContinuationFollowUp,
@@ -24,6 +24,8 @@ from matching.models import (
     Match,
     MatchTransition,
 )
+from matching.privacy import erasure as privacy
+from matching.reports import kpi
 from notifications.models import Delivery, Notification
 from notifications.services import notify
 from organizations.models import DeletionRequest, Organization, PersonalDataAccess, User

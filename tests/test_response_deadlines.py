@@ -8,14 +8,14 @@ import datetime as dt
 import pytest
 from outcomes_support import at, make_match
 
-from matching import outcomes
-from matching.calendar import (
+from lib.dates import (
     add_business_days,
     add_months,
     business_days_between,
     fiscal_year,
     is_business_day,
 )
+from matching.matches import reminders as match_reminders
 from matching.models import MatchParty
 from notifications.models import Notification
 
@@ -92,11 +92,11 @@ def test_reminder_then_alert_each_once(people, introduced):
     )
 
     # On the due day: nothing yet.
-    assert outcomes.send_response_reminders(D(2027, 5, 11)).reminded == 0
+    assert match_reminders.send_response_reminders(D(2027, 5, 11)).reminded == 0
     assert _kinds(people["member"]) == []
 
     # The day after the deadline: the NPO's members are reminded.
-    run = outcomes.send_response_reminders(D(2027, 5, 12))
+    run = match_reminders.send_response_reminders(D(2027, 5, 12))
     assert (run.reminded, run.alerted) == (1, 0)
     assert _kinds(people["member"]) == ["match.response_reminder"]
     assert _kinds(people["staff"]) == []
@@ -105,13 +105,13 @@ def test_reminder_then_alert_each_once(people, introduced):
     assert npo.coordinator_alerted_at is None
 
     # Run again the same day (retried task): nothing more.
-    run = outcomes.send_response_reminders(D(2027, 5, 12))
+    run = match_reminders.send_response_reminders(D(2027, 5, 12))
     assert (run.reminded, run.alerted) == (0, 0)
     assert _kinds(people["member"]) == ["match.response_reminder"]
     assert _kinds(people["coordinator"]) == []
 
     # One business day after the reminder, still no answer: the coordinator is alerted.
-    run = outcomes.send_response_reminders(D(2027, 5, 13))
+    run = match_reminders.send_response_reminders(D(2027, 5, 13))
     assert (run.reminded, run.alerted) == (0, 1)
     assert _kinds(people["coordinator"]) == ["match.response_overdue"]
     alert = Notification.objects.get(recipient=people["coordinator"])
@@ -119,7 +119,7 @@ def test_reminder_then_alert_each_once(people, introduced):
 
     # And never again.
     for day in (D(2027, 5, 13), D(2027, 5, 14), D(2027, 5, 17)):
-        assert outcomes.send_response_reminders(day).alerted == 0
+        assert match_reminders.send_response_reminders(day).alerted == 0
     assert _kinds(people["coordinator"]) == ["match.response_overdue"]
     assert _kinds(people["member"]) == ["match.response_reminder"]
     assert _kinds(people["staff"]) == []
@@ -138,10 +138,10 @@ def test_reminders_wait_for_business_days(people):
         parties=("npo",),
     )
     for day in (D(2027, 5, 1), D(2027, 5, 3), D(2027, 5, 5)):
-        assert outcomes.send_response_reminders(day).reminded == 0
-    assert outcomes.send_response_reminders(D(2027, 5, 6)).reminded == 1
-    assert outcomes.send_response_reminders(D(2027, 5, 6)).alerted == 0
-    assert outcomes.send_response_reminders(D(2027, 5, 7)).alerted == 1
+        assert match_reminders.send_response_reminders(day).reminded == 0
+    assert match_reminders.send_response_reminders(D(2027, 5, 6)).reminded == 1
+    assert match_reminders.send_response_reminders(D(2027, 5, 6)).alerted == 0
+    assert match_reminders.send_response_reminders(D(2027, 5, 7)).alerted == 1
     # No coordinator assigned: every active coordinator is alerted.
     assert _kinds(people["coordinator"]) == ["match.response_overdue"]
     assert match.parties.get().coordinator_alerted_at is not None
@@ -156,18 +156,18 @@ def test_alert_waits_a_business_day_over_new_year(people):
         response_due_on=D(2026, 12, 25),
         parties=("npo",),
     )
-    assert outcomes.send_response_reminders(D(2026, 12, 28)).reminded == 1
+    assert match_reminders.send_response_reminders(D(2026, 12, 28)).reminded == 1
     for day in (D(2026, 12, 29), D(2026, 12, 30), D(2027, 1, 2)):
-        assert outcomes.send_response_reminders(day).alerted == 0
-    assert outcomes.send_response_reminders(D(2027, 1, 4)).alerted == 1
+        assert match_reminders.send_response_reminders(day).alerted == 0
+    assert match_reminders.send_response_reminders(D(2027, 1, 4)).alerted == 1
 
 
 def test_answer_after_reminder_stops_the_alert(people, introduced):
-    assert outcomes.send_response_reminders(D(2027, 5, 12)).reminded == 2
+    assert match_reminders.send_response_reminders(D(2027, 5, 12)).reminded == 2
     MatchParty.objects.filter(match=introduced).update(
         response="accepted", responded_at=at(D(2027, 5, 12), 15)
     )
-    assert outcomes.send_response_reminders(D(2027, 5, 13)).alerted == 0
+    assert match_reminders.send_response_reminders(D(2027, 5, 13)).alerted == 0
     assert _kinds(people["coordinator"]) == []
 
 
@@ -176,13 +176,13 @@ def test_only_introduced_matches_are_chased(people, state):
     make_match(
         people, state=state, completed_on=None, response_due_on=D(2027, 5, 11), parties=("npo",)
     )
-    assert outcomes.send_response_reminders(D(2027, 5, 12)).reminded == 0
-    assert outcomes.send_response_reminders(D(2027, 5, 20)).reminded == 0
+    assert match_reminders.send_response_reminders(D(2027, 5, 12)).reminded == 0
+    assert match_reminders.send_response_reminders(D(2027, 5, 20)).reminded == 0
     assert Notification.objects.count() == 0
 
 
 def test_reminder_task_runs_the_service(people, introduced):
-    from matching.tasks_outcomes import send_response_reminders
+    from matching.matches.tasks import send_response_reminders
 
     # The task uses today's date: the 2027 deadline is in the future, nothing to send.
     assert send_response_reminders.apply().get() == {"reminded": 0, "alerted": 0}

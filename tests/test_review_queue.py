@@ -12,8 +12,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from workflow_support import pair, suggest
 
-from matching import adapter, workflow
+from matching.matches import workflow
 from matching.models import Match, MatchParty, RejectionReason, ReviewDecision
+from matching.scoring import adapter
 
 pytestmark = pytest.mark.django_db
 

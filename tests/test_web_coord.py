@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from workflow_support import pair, suggest, two_party_match
 
-from matching import adapter
 from matching.models import ConsultationSlot, Match, RescoreRun, ReviewDecision
+from matching.scoring import adapter
 
 pytestmark = pytest.mark.django_db
 
@@ -268,12 +268,12 @@ def test_unverified_organizations_and_verify(coord, people):
 
 
 def test_interest_requests_accept_and_decline(coord, people):
-    from matching import review
+    from matching.matches import interest as interest_mod
 
     need, _offer = pair(people)
     other_need, _ = pair(people)
-    first = review.create_interest_request(people["other"], people["group"], need=need)
-    second = review.create_interest_request(people["other"], people["group"], need=other_need)
+    first = interest_mod.create_interest_request(people["other"], people["group"], need=need)
+    second = interest_mod.create_interest_request(people["other"], people["group"], need=other_need)
     html = coord.get("/coord/interest/").content.decode()
     assert "北区子育てサークルひだまり" in html
     coord.post(f"/coord/interest/{first.pk}/accept/", {"comment": ""})
@@ -307,9 +307,9 @@ def test_engine_suggestion_in_the_page(coord, people):
 def test_script_is_served_and_no_inline_script(coord):
     from django.contrib.staticfiles import finders
 
-    assert finders.find("matching/rescore.js")
+    assert finders.find("web/rescore.js")
     html = coord.get("/coord/rescore/").content.decode()
-    assert '<script src="/static/matching/rescore.js" defer></script>' in html
+    assert '<script src="/static/web/rescore.js" defer></script>' in html
     for path in TEMPLATES.glob("*.html"):
         text = path.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), path

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 from workflow_support import drive, two_party_match
 
-from matching.consultations import book, publish_slot
+from matching.consultations.services import book, publish_slot
 
 
 def _slot(people, day: dt.date, hour: int, place: str):

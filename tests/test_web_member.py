@@ -10,7 +10,7 @@ from conftest import make_need, make_offer
 from django.utils import timezone
 from workflow_support import suggest, two_party_match
 
-from matching import workflow
+from matching.matches import workflow
 from matching.models import ConsultationBooking, InterestRequest
 from notifications.models import Preference
 from notifications.services import notify, unread_count
@@ -228,7 +228,7 @@ def test_match_respond_and_decline(client, people):
 
 
 def test_book_a_consultation_and_ics(client, people):
-    from matching.consultations import publish_slot
+    from matching.consultations.services import publish_slot
 
     match = two_party_match(people)
     workflow.introduce(match, people["coordinator"])

@@ -11,10 +11,10 @@ from django.utils import timezone
 from outcomes_support import make_match
 from workflow_support import drive, two_party_match
 
-from matching import workflow
-from matching.consultations import book, publish_slot
+from matching.consultations.services import book, publish_slot
+from matching.matches import workflow
 from matching.models import ConsultationBooking, ContinuationFollowUp, Evaluation, Match
-from matching.outcomes import schedule_follow_ups
+from matching.outcomes.follow_ups import schedule_follow_ups
 from notifications.models import Notification
 
 
@@ -196,7 +196,7 @@ def test_notification_links_open_web_pages_for_their_recipients(client, people):
 def test_every_notification_link_is_a_web_page_of_this_platform():
     from django.urls import resolve
 
-    from matching import links
+    from lib import links
 
     paths = [
         links.match_page(1),

@@ -62,13 +62,13 @@ def test_no_external_scripts_or_styles(client, people, posts):
         html = client.get(url).content.decode()
         assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", html), url
         assert not re.search(r"<link[^>]+href=[\"']?(https?:)?//", html), url
-        assert "/static/tsunagu/site.css" in html
+        assert "/static/web/site.css" in html
 
 
 def test_css_is_served_by_the_platform(client, db):
     from django.contrib.staticfiles import finders
 
-    assert finders.find("tsunagu/site.css")
+    assert finders.find("web/site.css")
 
 
 def test_home_lists_open_posts_with_organizations(client, people, posts):

@@ -15,8 +15,8 @@ from conftest import make_need
 from django.core import mail
 from django.test import Client
 
+from lib import ratelimit
 from matching.models import InterestRequest
-from tsunagu import ratelimit
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent

@@ -116,7 +116,7 @@ def test_signup_creates_an_unverified_organization_and_notifies_coordinators(cli
 
 
 def test_unverified_posts_are_hidden_until_a_coordinator_verifies(client, api, people):
-    from matching.adapter import rank_for_need
+    from matching.scoring.adapter import rank_for_need
     from organizations.models import Organization
 
     client.post("/accounts/signup/", form_data())

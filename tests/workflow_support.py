@@ -8,7 +8,7 @@ import datetime as dt
 from conftest import make_need, make_offer
 from django.utils import timezone
 
-from matching import workflow
+from matching.matches import workflow
 from matching.models import Match, MatchParty, Suggestion
 from proposals.models import CollaborationForm
 

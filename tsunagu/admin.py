@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import WorkerHeartbeat
+from tsunagu.models import WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)

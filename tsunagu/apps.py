@@ -8,17 +8,17 @@ class TsunaguConfig(AppConfig):
 
     def ready(self) -> None:
         # Make the Celery app current in every Django process (web, shell, commands), so
-        # that shared tasks sent from them use our broker settings. tsunagu/__init__.py
-        # stays empty so that importing tsunagu.japanese never pulls in Celery or Django.
+        # that tasks sent from them use our broker settings, and register every task
+        # (services send them by name: lib.tasks.task).
         # roles: the coordinators' admin group follows User.is_coordinator.
         from django.conf import settings
         from django.contrib.auth.models import Group
         from django.db.models.signals import m2m_changed, post_migrate, post_save
 
-        from . import (
-            celery,  # noqa: F401
-            roles,
-        )
+        from tsunagu import roles
+        from tsunagu.celery import TASK_PACKAGES, app
+
+        app.autodiscover_tasks(TASK_PACKAGES, force=True)
 
         post_save.connect(roles.on_user_saved, sender=settings.AUTH_USER_MODEL)
         m2m_changed.connect(roles.on_groups_changed, sender=Group.user_set.through)

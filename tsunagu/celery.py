@@ -6,6 +6,18 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.settings")
 
+# The packages whose ``tasks`` module holds Celery tasks: listed, not guessed, so that a
+# new feature's tasks are registered by adding it here (docs/architecture.md).
+TASK_PACKAGES = [
+    "tsunagu",
+    "notifications",
+    "matching.scoring",
+    "matching.matches",
+    "matching.consultations",
+    "matching.outcomes",
+    "matching.notices",
+]
+
 app = Celery("tsunagu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks(TASK_PACKAGES)

@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "proposals",
     "matching",
     "notifications",
+    # All HTML pages (public, member, coordinator), their templates and static files.
+    "web",
+    # The demo city (manage.py load_demo; `up` loads it).
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +81,7 @@ WSGI_APPLICATION = "tsunagu.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "tsunagu" / "templates"],
+        "DIRS": [BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -220,20 +224,20 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes anonymous writes answer 401.
-        "tsunagu.authentication.TokenAuthentication",
+        "lib.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tsunagu.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "lib.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "tsunagu.api.exception_handler",
+    "EXCEPTION_HANDLER": "lib.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # REST framework's JSON parser with a size limit, a depth limit and no NUL characters.
-    "DEFAULT_PARSER_CLASSES": ["tsunagu.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["lib.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tsunagu API",
@@ -249,7 +253,7 @@ SPECTACULAR_SETTINGS = {
     # Document the error answers (400/401/403/404/409/413/429/503) of every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tsunagu.api_schema.add_error_responses",
+        "lib.api_schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "PostStatusEnum": "proposals.models.Status",
@@ -313,7 +317,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.send_consultation_reminders",
         "schedule": 300.0,
     },
-    # Notifications matching sends on its own (matching.tasks_notices); all idempotent.
+    # Notifications matching sends on its own (matching.notices.tasks); all idempotent.
     # New suggestions, one message per post with new partners: hourly.
     "matching-new-suggestions": {
         "task": "matching.notify_new_suggestions",

@@ -10,7 +10,7 @@ def ping(token: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    from .models import WorkerHeartbeat
+    from tsunagu.models import WorkerHeartbeat
 
     WorkerHeartbeat.objects.update_or_create(token=token, defaults={})
     return {"token": token, "database": connection.vendor}

@@ -1,3 +1,7 @@
+"""The project's URLconf: it only mounts what each app owns (no route of its own but the
+health check, the admin, the API schema and language switching). No two includes share a
+path, so their order does not matter."""
+
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
@@ -11,135 +15,36 @@ from drf_spectacular.views import (
 from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 
-from matching.api import NeedSuggestionsView, OfferSuggestionsView, RescoreRunViewSet
-from matching.api_consultations import (
-    CalendarFeedView,
-    ConsultationSlotViewSet,
-    ConsultationViewSet,
-    calendar_feed,
-)
-from matching.api_outcomes import (
-    ContinuationRateView,
-    FollowUpAnswerView,
-    FollowUpListView,
-    MatchEvaluationsView,
-)
-from matching.api_privacy import DeletionRequestView, OrganizationExportView
-from matching.api_workflow import (
-    InterestRequestViewSet,
-    MatchViewSet,
-    RejectionReasonViewSet,
-    ReviewDecideView,
-    ReviewQueueView,
-)
-from notifications.api import NotificationPreferencesView, NotificationViewSet
-from organizations.api import (
-    AreaViewSet,
-    FieldViewSet,
-    MeView,
-    OrganizationViewSet,
-    ResourceKindViewSet,
-)
-from proposals.api import CollaborationFormViewSet, NeedViewSet, OfferViewSet, SupportViewSet
-
-from . import accounts, views
-from .member.signup import signup
-
-router = routers.DefaultRouter()
-router.register("organizations", OrganizationViewSet, basename="organization")
-router.register("needs", NeedViewSet, basename="need")
-router.register("offers", OfferViewSet, basename="offer")
-router.register("fields", FieldViewSet, basename="field")
-router.register("areas", AreaViewSet, basename="area")
-router.register("forms", CollaborationFormViewSet, basename="form")
-router.register("resource-kinds", ResourceKindViewSet, basename="resource-kind")
-router.register("supports", SupportViewSet, basename="support")
-router.register("matching/rescores", RescoreRunViewSet, basename="rescore")
-router.register("rejection-reasons", RejectionReasonViewSet, basename="rejection-reason")
-router.register("interest-requests", InterestRequestViewSet, basename="interest-request")
-router.register("matches", MatchViewSet, basename="match")
-router.register("consultation-slots", ConsultationSlotViewSet, basename="consultation-slot")
-router.register("consultations", ConsultationViewSet, basename="consultation")
-router.register("notifications", NotificationViewSet, basename="notification")
+from matching import api_urls as matching_api
+from notifications import api_urls as notifications_api
+from organizations import api_urls as organizations_api
+from proposals import api_urls as proposals_api
+from tsunagu import views
 
 admin.site.site_header = f"{settings.TSUNAGU_SITE_NAME} 管理画面"
 admin.site.site_title = settings.TSUNAGU_SITE_NAME
 admin.site.index_title = "管理メニュー"
 
+# /api/v1/ lists every app's collections (what DRF's DefaultRouter would show for one).
+api_root = routers.APIRootView.as_view(
+    api_root_dict={
+        prefix: f"{basename}-list"
+        for module in (organizations_api, proposals_api, matching_api, notifications_api)
+        for prefix, _viewset, basename in module.router.registry
+    }
+)
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("about/", views.about, name="about"),
-    path("my/", include("tsunagu.member.urls")),
-    # Public pages: 協働メニュー and posts, 団体一覧, 事例集.
-    path("", include("proposals.urls")),
-    path("", include("organizations.urls")),
-    path("", include("matching.urls")),
-    # Coordinators' KPI dashboard and progress sheet: before any other "coord/" include.
-    path("coord/kpi/", include("matching.urls_kpi")),
-    path("coord/", include("matching.urls_coord")),
-    # Login, logout, password reset (templates in tsunagu/templates/registration/).
-    path("accounts/signup/", signup, name="signup"),
-    # Rate-limited (tsunagu/ratelimit.py); before Django's own, which it replaces.
-    path(
-        "accounts/password_reset/",
-        accounts.PasswordResetView.as_view(),
-        name="password_reset",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("healthz", views.healthz, name="healthz"),
-    path("i18n/setlang/", set_language, name="set_language"),
-    path("admin/", admin.site.urls),
-    # Outcomes (evaluations, follow-ups, continuation rate): before the router, whose
-    # matches viewset would otherwise claim matches/<pk>/….
-    path(
-        "api/v1/matches/<int:pk>/evaluations/",
-        MatchEvaluationsView.as_view(),
-        name="match-evaluations",
-    ),
-    path("api/v1/follow-ups/", FollowUpListView.as_view(), name="follow-up-list"),
-    path(
-        "api/v1/follow-ups/<int:pk>/answer/",
-        FollowUpAnswerView.as_view(),
-        name="follow-up-answer",
-    ),
-    path(
-        "api/v1/reports/continuation-rate/",
-        ContinuationRateView.as_view(),
-        name="continuation-rate",
-    ),
-    # Personal data: an organization's export and deletion request (matching.privacy).
-    path(
-        "api/v1/organizations/<int:pk>/export/",
-        OrganizationExportView.as_view(),
-        name="organization-export",
-    ),
-    path(
-        "api/v1/organizations/<int:pk>/deletion-requests/",
-        DeletionRequestView.as_view(),
-        name="organization-deletion-requests",
-    ),
-    path("api/v1/", include(router.urls)),
-    path(
-        "api/v1/needs/<int:pk>/suggestions/",
-        NeedSuggestionsView.as_view(),
-        name="need-suggestions",
-    ),
-    path(
-        "api/v1/offers/<int:pk>/suggestions/",
-        OfferSuggestionsView.as_view(),
-        name="offer-suggestions",
-    ),
-    path("api/v1/review-queue/", ReviewQueueView.as_view(), name="review-queue"),
-    path("api/v1/review-queue/decide/", ReviewDecideView.as_view(), name="review-decide"),
-    path("api/v1/me/", MeView.as_view(), name="me"),
-    path(
-        "api/v1/notification-preferences/",
-        NotificationPreferencesView.as_view(),
-        name="notification-preferences",
-    ),
-    path("notifications/", include("notifications.urls")),
-    path("api/v1/calendar/feed/", CalendarFeedView.as_view(), name="calendar-feed-url"),
-    path("calendar/<slug:token>.ics", calendar_feed, name="calendar-feed"),
+    # HTML pages (web/): public, /my/ for members, /coord/ for coordinators.
+    path("", include("web.public.urls")),
+    path("my/", include("web.member.urls")),
+    path("coord/", include("web.coordinator.urls")),
+    # The API, one include per app.
+    path("api/v1/", api_root, name="api-root"),
+    path("api/v1/", include("organizations.api_urls")),
+    path("api/v1/", include("proposals.api_urls")),
+    path("api/v1/", include("matching.api_urls")),
+    path("api/v1/", include("notifications.api_urls")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's set-up script as a file of its own (the split view), so that the page
@@ -158,8 +63,13 @@ urlpatterns = [
         ),
         name="api-redoc",
     ),
+    # The consultation calendar feed (/calendar/<token>.ics).
+    path("", include("matching.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
 ]
 
-# JSON errors under /api/ for what Django answers before any API view (tsunagu/http_errors.py).
-handler400 = "tsunagu.http_errors.bad_request"
-handler404 = "tsunagu.http_errors.page_not_found"
+# JSON errors under /api/ for what Django answers before any API view (lib/http_errors.py).
+handler400 = "lib.http_errors.bad_request"
+handler404 = "lib.http_errors.page_not_found"

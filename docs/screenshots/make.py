@@ -30,7 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 VIEWPORT = {"width": 1280, "height": 800}
 MAX_BYTES = 300_000
 sys.path.insert(0, str(ROOT))
-from tsunagu.demo import DEMO_PASSWORD  # noqa: E402 (no Django setup needed)
+from demo.loader import DEMO_PASSWORD  # noqa: E402
 
 
 def free_port() -> int:

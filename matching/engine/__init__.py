@@ -3,7 +3,7 @@
 See ``README.md`` in this package for the components, weights, reasons and complexity.
 """
 
-from .features import (
+from matching.engine.features import (
     FIELD_LABELS,
     FORM_LABELS,
     ORGANIZATION_KINDS,
@@ -12,8 +12,8 @@ from .features import (
     Need,
     Offer,
 )
-from .index import NeedIndex, OfferIndex, rank_offers, score_batch
-from .scoring import (
+from matching.engine.index import NeedIndex, OfferIndex, rank_offers, score_batch
+from matching.engine.scoring import (
     COMPONENT_LABELS,
     COMPONENTS,
     DEFAULT_PROFILE,
@@ -24,7 +24,7 @@ from .scoring import (
     Suggestion,
     Weights,
 )
-from .text import (
+from matching.engine.text import (
     ANALYSIS_VERSION,
     Lexicon,
     PostText,

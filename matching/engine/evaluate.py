@@ -31,9 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FIELD_LABELS, FORM_LABELS, ORGANIZATION_KINDS, AreaHierarchy, Need, Offer
-from .index import OfferIndex, post_text
-from .scoring import EVALUATION_PROFILE, MatchingProfile
+from matching.engine.features import (
+    FIELD_LABELS,
+    FORM_LABELS,
+    ORGANIZATION_KINDS,
+    AreaHierarchy,
+    Need,
+    Offer,
+)
+from matching.engine.index import OfferIndex, post_text
+from matching.engine.scoring import EVALUATION_PROFILE, MatchingProfile
 
 Rankings = dict[str, list[str]]
 Judgments = dict[str, dict[str, int]]
@@ -265,7 +272,7 @@ def evaluate_rankings(rankings: Rankings, judgments: Judgments) -> dict[str, flo
 
 
 def _char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> dict[str, int]:
-    from tsunagu.japanese import fold
+    from lib.japanese import fold
 
     s = "".join(ch for ch in fold(text) if ch.isalnum())
     out: dict[str, int] = {}

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .features import FIELD_LABELS, FORM_LABELS, WEAK_FORMS, AreaHierarchy, Need, Offer
-from .text import (
+from matching.engine.features import (
+    FIELD_LABELS,
+    FORM_LABELS,
+    WEAK_FORMS,
+    AreaHierarchy,
+    Need,
+    Offer,
+)
+from matching.engine.text import (
     BIGRAM_PREFIX,
     CONCEPT_PREFIX,
     TOPIC_PREFIX,

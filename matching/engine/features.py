@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from .text import PostText
+from matching.engine.text import PostText
 
 FIELD_LABELS: dict[str, str] = {
     "welfare": "保健・医療・福祉",

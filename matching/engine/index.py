@@ -37,9 +37,9 @@ from datetime import date
 import numpy as np
 from scipy import sparse
 
-from .explain import explain
-from .features import FIELD_LABELS, AreaHierarchy, Need, Offer
-from .scoring import (
+from matching.engine.explain import explain
+from matching.engine.features import FIELD_LABELS, AreaHierarchy, Need, Offer
+from matching.engine.scoring import (
     COMPONENT_LABELS,
     COMPONENTS,
     DEFAULT_PROFILE,
@@ -59,7 +59,7 @@ from .scoring import (
     period_value,
     saturate,
 )
-from .text import Lexicon, PostText, analyze_post, commercial_cues, load_lexicon
+from matching.engine.text import Lexicon, PostText, analyze_post, commercial_cues, load_lexicon
 
 _FIELD_BIT = {code: 1 << i for i, code in enumerate(FIELD_LABELS)}
 

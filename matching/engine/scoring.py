@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .features import FORM_LABELS, WEAK_FORMS, AreaHierarchy
+from matching.engine.features import FORM_LABELS, WEAK_FORMS, AreaHierarchy
 
 ENGINE_VERSION = "tsunagu-engine/1.0"
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from tsunagu.japanese import fold, tokenize_units
+from lib.japanese import fold, tokenize_units
 
 DATA_DIR = Path(__file__).parent / "data"
 SYNONYMS_PATH = DATA_DIR / "synonyms.yaml"

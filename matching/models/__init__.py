@@ -1,7 +1,7 @@
 """Matching models: suggestions (engine output), matches and their coordination."""
 
-from .consultations import CalendarFeed, ConsultationBooking, ConsultationSlot
-from .matches import (
+from matching.models.consultations import CalendarFeed, ConsultationBooking, ConsultationSlot
+from matching.models.matches import (
     InterestRequest,
     Match,
     MatchParty,
@@ -9,8 +9,8 @@ from .matches import (
     RejectionReason,
     ReviewDecision,
 )
-from .outcomes import ContinuationFollowUp, Evaluation
-from .suggestions import (
+from matching.models.outcomes import ContinuationFollowUp, Evaluation
+from matching.models.suggestions import (
     MatchingProfile,
     PendingRescore,
     PostAnalysis,

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .matches import Match
+from matching.models.matches import Match
 
 
 class ConsultationSlot(models.Model):

@@ -6,9 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from matching.models.matches import Match
 from organizations.models import Organization
-
-from .matches import Match
 
 
 class Evaluation(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import PageGuard
+from tests.browser.conftest import PageGuard
 
 pytestmark = pytest.mark.browser
 

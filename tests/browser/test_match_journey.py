@@ -19,7 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from worker import wait_for
 
-from .conftest import number_in, shot
+from tests.browser.conftest import number_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import make_need, make_offer
 from playwright.sync_api import expect
 
-from .conftest import number_in, shot
+from tests.browser.conftest import number_in, shot
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import shot
+from tests.browser.conftest import shot
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lib.japanese import fold, tokenize_units
 from matching.engine.text import CONCEPT_PREFIX, analyze_post, commercial_cues
-from tsunagu.japanese import fold, tokenize_units
 
 
 def keys(text: str) -> set[str]:

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from matching import evaluation
-from matching.datasets import DatasetError, read_dataset, validate_dataset
+from matching.scoring import evaluation
+from matching.scoring.datasets import DatasetError, read_dataset, validate_dataset
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from matching.datasets import DatasetError, load_dataset
+from matching.scoring.datasets import DatasetError, load_dataset
 
 
 class Command(BaseCommand):

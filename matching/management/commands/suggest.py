@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from matching import adapter
+from matching.scoring import adapter
 from proposals.models import Need, Offer
 
 

@@ -1,0 +1,72 @@
+"""Business days in Japan: weekends, public holidays (jpholiday) and the New Year break
+that city offices close for (12/29–1/3)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+
+import jpholiday
+from django.utils import timezone
+
+
+def is_business_day(day: dt.date) -> bool:
+    if day.weekday() >= 5 or jpholiday.is_holiday(day):
+        return False
+    # 年末年始: city offices are closed from 29 December to 3 January.
+    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
+
+
+def add_business_days(start: dt.date, days: int) -> dt.date:
+    """The day ``days`` business days after ``start`` (``start`` itself not counted)."""
+    if days < 0:
+        raise ValueError("days must be ≥ 0")
+    day = start
+    while days:
+        day += dt.timedelta(days=1)
+        if is_business_day(day):
+            days -= 1
+    return day
+
+
+def business_days_between(start: dt.date, end: dt.date) -> int:
+    """Business days after ``start`` up to and including ``end`` (0 if end ≤ start)."""
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_business_day(day):
+            count += 1
+    return count
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later; a day the target month does not
+    have becomes its last day (31 August + 6 months → 28/29 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def fiscal_year(day: dt.date) -> int:
+    """Japanese fiscal year (年度, April to March): 2027-03-31 is in FY2026."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+logger = logging.getLogger(__name__)
+
+
+# --- Clock and recipients -------------------------------------------------------------
+def clock(today: dt.date | None) -> tuple[dt.date, dt.datetime]:
+    """(today, the timestamp to record). A ``today`` other than the real one is a
+    controlled clock: stamps are then that day at 9:00 local time, when the daily tasks
+    run."""
+    now = timezone.now()
+    if today is None or today == timezone.localdate(now):
+        return timezone.localdate(now), now
+    return today, timezone.make_aware(dt.datetime.combine(today, dt.time(9, 0)))
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()

@@ -1,0 +1,127 @@
+"""Admin for the coordination workflow: matches (with parties and history), review
+decisions, interest requests, rejection reasons and the transition log.
+
+A match's state is read-only here: it moves only through ``matching.workflow`` (the API),
+so that every change keeps its history, notifications and permission checks.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from matching.models import (
+    InterestRequest,
+    Match,
+    MatchParty,
+    MatchTransition,
+)
+
+
+class MatchPartyInline(admin.TabularInline):
+    model = MatchParty
+    extra = 0
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "role", "responsibilities", "response", "responded_at"]
+    readonly_fields = ["responded_at"]
+
+
+class MatchTransitionInline(admin.TabularInline):
+    model = MatchTransition
+    extra = 0
+    can_delete = False
+    fields = ["at", "name", "source", "target", "actor", "comment"]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "state",
+        "origin",
+        "coordinator",
+        "form",
+        "response_due_on",
+        "starts_on",
+        "ends_on",
+        "updated_at",
+    ]
+    list_filter = ["state", "origin", "coordinator", "form"]
+    search_fields = ["title", "parties__organization__name", "need__title", "offer__title"]
+    list_select_related = ["coordinator", "form"]
+    autocomplete_fields = ["need", "offer"]
+    date_hierarchy = "created_at"
+    inlines = [MatchPartyInline, MatchTransitionInline]
+    readonly_fields = [
+        "state",
+        "score",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "introduced_at",
+        "agreed_at",
+        "started_at",
+        "completed_at",
+        "closed_at",
+        "response_due_on",
+    ]
+    fieldsets = (
+        (None, {"fields": ("title", "state", "origin", "need", "offer", "score", "coordinator")}),
+        (_("合意の内容"), {"fields": ("form", "starts_on", "ends_on", "budget_note")}),
+        (_("回答・辞退"), {"fields": ("response_due_on", "decline_reason")}),
+        (
+            _("日時"),
+            {
+                "fields": (
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "introduced_at",
+                    "agreed_at",
+                    "started_at",
+                    "completed_at",
+                    "closed_at",
+                )
+            },
+        ),
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _dup = super().get_search_results(request, queryset, search_term)
+        return queryset, True  # searching parties can repeat a match
+
+
+@admin.register(MatchTransition)
+class MatchTransitionAdmin(admin.ModelAdmin):
+    list_display = ["match", "name", "source", "target", "actor", "at"]
+    list_filter = ["name", "source", "target"]
+    search_fields = ["match__title", "comment", "actor__username"]
+    list_select_related = ["match", "actor"]
+    readonly_fields = [f.name for f in MatchTransition._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the history is kept
+
+
+@admin.register(InterestRequest)
+class InterestRequestAdmin(admin.ModelAdmin):
+    list_display = ["organization", "need", "offer", "status", "requested_by", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["organization__name", "need__title", "offer__title", "message"]
+    list_select_related = ["organization", "need", "offer", "requested_by"]
+    autocomplete_fields = ["organization", "need", "offer"]
+    readonly_fields = ["requested_by", "handled_by", "handled_at", "match", "created_at"]

@@ -1,0 +1,188 @@
+"""The coordinators' review queue (suggested pairs to approve, reject or defer) and
+requests for an introduction (「この団体と話したい」).
+
+Both end in ``workflow.create_match``: a coordinator stays between the parties.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from lib import links
+from matching.matches import workflow
+from matching.matches.audit import audit_actor
+from matching.matches.permissions import is_coordinator
+from matching.models import (
+    InterestRequest,
+    Match,
+    MatchParty,
+)
+from notifications.services import notify
+from organizations.models import Organization, User
+from proposals.models import Need, Offer, Status
+
+
+def coordinators() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, is_coordinator=True)
+
+
+def create_interest_request(
+    actor,
+    organization: Organization,
+    *,
+    need: Need | None = None,
+    offer: Offer | None = None,
+    message: str = "",
+) -> InterestRequest:
+    """「この団体と話したい」: a member asks, for their organization, to be introduced to a
+    post's organization. It goes to the coordinators, who decide."""
+    if not (actor and actor.is_authenticated and actor.is_member_of(organization.pk)):
+        raise PermissionDenied(gettext("所属している団体として依頼してください。"))
+    errors: dict[str, list[str]] = {}
+    if (need is None) == (offer is None):
+        errors["non_field_errors"] = [gettext("ニーズかシーズのどちらか一つを指定してください。")]
+        raise ValidationError(errors)
+    post = need or offer
+    key = "need" if need is not None else "offer"
+    if post.status != Status.OPEN or not post.organization.is_active:
+        errors[key] = [gettext("募集中の投稿にだけ依頼できます。")]
+    elif post.organization_id == organization.pk:
+        errors[key] = [gettext("自分の団体の投稿には依頼できません。")]
+    elif InterestRequest.objects.filter(
+        organization=organization, status=InterestRequest.Status.PENDING, **{key: post}
+    ).exists():
+        errors[key] = [gettext("この投稿への依頼はすでに受け付けています。")]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic(), audit_actor(actor):
+            request = InterestRequest.objects.create(
+                organization=organization,
+                need=need,
+                offer=offer,
+                message=(message or "").strip(),
+                requested_by=actor,
+            )
+            notify(
+                coordinators(),
+                "interest.received",
+                gettext("紹介の依頼: %(org)s →「%(post)s」")
+                % {"org": organization.name, "post": post.title},
+                request.message,
+                url=links.interest_queue(),
+                payload={"interest_request": request.pk},
+            )
+    except IntegrityError as exc:  # a concurrent duplicate
+        raise ValidationError(
+            {key: [gettext("この投稿への依頼はすでに受け付けています。")]}
+        ) from exc
+    return request
+
+
+def _lock_request(request: InterestRequest | int) -> InterestRequest:
+    pk = request.pk if isinstance(request, InterestRequest) else request
+    return (
+        InterestRequest.objects.select_for_update(of=("self",))
+        .select_related("organization", "need__organization", "offer__organization")
+        .get(pk=pk)
+    )
+
+
+def _pending(request: InterestRequest) -> None:
+    if request.status != InterestRequest.Status.PENDING:
+        raise workflow.WorkflowConflict(
+            gettext("この依頼はすでに「%(status)s」です。")
+            % {"status": request.get_status_display()}
+        )
+
+
+def _notify_requester(request: InterestRequest, kind: str, title: str, body: str) -> None:
+    notify(
+        workflow.members_of([request.organization_id]),
+        kind,
+        title,
+        body,
+        url=links.member_home(),
+        payload={"interest_request": request.pk, "match": request.match_id},
+    )
+
+
+def accept_interest_request(
+    actor, request: InterestRequest | int, comment: str = ""
+) -> InterestRequest:
+    """A coordinator takes the request on: a match (proposed) with the requester and the
+    post's organization. Asking about a need makes the requester the offering side, and
+    asking about an offer makes it the side with the need."""
+    if not is_coordinator(actor):
+        raise PermissionDenied(gettext("依頼に対応できるのはコーディネーターだけです。"))
+    with transaction.atomic(), audit_actor(actor):
+        request = _lock_request(request)
+        _pending(request)
+        post = request.post
+        if request.need_id:
+            roles = (MatchParty.Role.NEED_POSTER, MatchParty.Role.OFFER_POSTER)
+        else:
+            roles = (MatchParty.Role.OFFER_POSTER, MatchParty.Role.NEED_POSTER)
+        match = workflow.create_match(
+            actor,
+            parties=[
+                workflow.PartySpec(post.organization, roles[0]),
+                workflow.PartySpec(request.organization, roles[1]),
+            ],
+            title=post.title,
+            need=request.need,
+            offer=request.offer,
+            origin=Match.Origin.INTEREST,
+            comment=comment or request.message,
+        )
+        request.status = InterestRequest.Status.ACCEPTED
+        request.handled_by, request.handled_at = actor, timezone.now()
+        request.handling_comment = (comment or "").strip()
+        request.match = match
+        request.save()
+        _notify_requester(
+            request,
+            "interest.accepted",
+            gettext("紹介の依頼を受け付けました:「%(post)s」") % {"post": post.title},
+            gettext("コーディネーターが紹介の準備を始めます。"),
+        )
+    return request
+
+
+def decline_interest_request(
+    actor, request: InterestRequest | int, comment: str = ""
+) -> InterestRequest:
+    if not is_coordinator(actor):
+        raise PermissionDenied(gettext("依頼に対応できるのはコーディネーターだけです。"))
+    if not (comment or "").strip():
+        raise ValidationError({"comment": [gettext("見送りの理由を入力してください。")]})
+    with transaction.atomic(), audit_actor(actor):
+        request = _lock_request(request)
+        _pending(request)
+        request.status = InterestRequest.Status.DECLINED
+        request.handled_by, request.handled_at = actor, timezone.now()
+        request.handling_comment = comment.strip()
+        request.save()
+        _notify_requester(
+            request,
+            "interest.declined",
+            gettext("紹介の依頼は見送りになりました:「%(post)s」") % {"post": request.post.title},
+            request.handling_comment,
+        )
+    return request
+
+
+def withdraw_interest_request(actor, request: InterestRequest | int) -> InterestRequest:
+    with transaction.atomic(), audit_actor(actor):
+        request = _lock_request(request)
+        if not (actor and actor.is_authenticated and actor.is_member_of(request.organization_id)):
+            raise PermissionDenied(gettext("依頼した団体のメンバーだけが取り下げられます。"))
+        _pending(request)
+        request.status = InterestRequest.Status.WITHDRAWN
+        request.handled_at = timezone.now()
+        request.save()
+    return request

@@ -1,0 +1,627 @@
+"""The match state machine as plain service functions: who may fire what, and what each
+step records and tells whom.
+
+proposed → introduced → consulting → agreed → active → completed → evaluated,
+plus declined (a party says no, before the work starts) and cancelled (a coordinator ends
+it). The graph lives on ``Match`` (django-fsm-2 ``@transition`` methods); this module adds
+the rest. Every function here
+
+- locks the match (``select_for_update``) inside one transaction, so two people pressing
+  buttons at once cannot both move it;
+- checks permission first (``PermissionDenied``), then the state (``InvalidTransition``,
+  HTTP 409), then the data (``ValidationError``, HTTP 400) — nothing is saved on failure;
+- records a ``MatchTransition`` (who, when, from, to, comment), the state's timestamp,
+  in-app notifications, and sends ``signals.match_transitioned`` for the other parts of
+  the workflow (follow-ups, consultation bookings) to react to.
+
+``actor=None`` means the system (a scheduled task): it is never reachable from the API,
+which always passes the authenticated user. ``docs/workflow.md`` has the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import TransitionNotAllowed, can_proceed
+
+from lib import links
+from lib.dates import (
+    add_business_days,
+)
+from matching.matches.audit import audit_actor
+from matching.matches.permissions import is_coordinator
+from matching.matches.signals import match_transitioned
+from matching.models import Match, MatchParty, MatchTransition
+from notifications.services import notify
+from organizations.models import Organization, User
+from proposals.models import CollaborationForm, Need, Offer
+
+State = Match.State
+Role = MatchParty.Role
+Response = MatchParty.Response
+
+# What each action is called in messages and in the history.
+ACTION_LABELS: dict[str, str] = {
+    "create": _("マッチを作成"),
+    "introduce": _("紹介する"),
+    "respond": _("紹介に回答する"),
+    "start_consulting": _("相談を始める"),
+    "agree": _("合意する"),
+    "activate": _("実施を始める"),
+    "complete": _("完了にする"),
+    "mark_evaluated": _("評価済みにする"),
+    "decline": _("辞退する"),
+    "party_declined": _("参加団体が辞退"),
+    "cancel": _("中止する"),
+    "add_party": _("参加団体を追加する"),
+}
+
+# The transitions that change the state, in the order of a full lifecycle.
+TRANSITIONS = (
+    "introduce",
+    "start_consulting",
+    "agree",
+    "activate",
+    "complete",
+    "mark_evaluated",
+    "decline",
+    "cancel",
+)
+
+# Who may fire each action besides coordinators (who may fire all of them):
+# "party" = a member of one of the match's organizations that has not declined;
+# "own_party" = a member of the organization the action is about (respond, decline).
+PARTY_ACTIONS = {"start_consulting", "agree", "activate", "complete"}
+OWN_PARTY_ACTIONS = {"respond", "decline"}
+COORDINATOR_ACTIONS = {"create", "introduce", "mark_evaluated", "cancel", "add_party"}
+
+# Parties may join until the terms are agreed.
+ADD_PARTY_STATES = (State.PROPOSED, State.INTRODUCED, State.CONSULTING)
+# A party answers an introduction while the match is being talked over.
+RESPOND_STATES = (State.INTRODUCED, State.CONSULTING)
+
+
+class WorkflowConflict(Exception):
+    """The request is valid but the current state does not allow it (HTTP 409)."""
+
+    code = "conflict"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class InvalidTransition(WorkflowConflict, TransitionNotAllowed):
+    """An action that the match's current state does not allow."""
+
+    code = "invalid_transition"
+
+    def __init__(self, match: Match, action: str, detail: str = "") -> None:
+        self.state = match.state
+        self.action = action
+        message = gettext("「%(state)s」の状態のマッチでは「%(action)s」はできません。") % {
+            "state": match.get_state_display(),
+            "action": ACTION_LABELS.get(action, action),
+        }
+        if detail:
+            message = f"{message}{detail}"
+        WorkflowConflict.__init__(self, message)
+
+
+# --------------------------------------------------------------------------- who may
+
+
+def active_parties(match: Match) -> list[MatchParty]:
+    """The parties still in the match (a partner that declined has left it)."""
+    return [p for p in match.parties.all() if p.response != Response.DECLINED]
+
+
+def _member_of_active_party(user, match: Match) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    org_ids = {p.organization_id for p in active_parties(match)}
+    return bool(user.organization_ids() & org_ids)
+
+
+def may(user, action: str, match: Match, organization: Organization | None = None) -> bool:
+    """May ``user`` fire ``action`` on ``match`` (regardless of its state)?"""
+    if user is None:
+        return True  # the system (tasks); the API always passes a user
+    if is_coordinator(user):
+        return True
+    if action in PARTY_ACTIONS:
+        return _member_of_active_party(user, match)
+    if action in OWN_PARTY_ACTIONS:
+        return organization is not None and user.is_member_of(organization.pk)
+    return False
+
+
+def _check_permission(user, action: str, match: Match, organization=None) -> None:
+    if not may(user, action, match, organization):
+        raise PermissionDenied(
+            gettext("この操作（%(action)s）を行う権限がありません。")
+            % {"action": ACTION_LABELS.get(action, action)}
+        )
+
+
+def available_actions(user, match: Match) -> list[str]:
+    """The actions ``user`` may fire now (for buttons; the functions check again)."""
+    out = []
+    own = [p for p in active_parties(match) if user.is_member_of(p.organization_id)]
+    for name in TRANSITIONS:
+        if name == "decline":
+            allowed = can_proceed(match.decline) and (is_coordinator(user) or bool(own))
+        else:
+            allowed = can_proceed(getattr(match, name)) and may(user, name, match)
+        if allowed:
+            out.append(name)
+    if match.state in RESPOND_STATES and (
+        is_coordinator(user) or any(p.response == Response.PENDING for p in own)
+    ):
+        out.append("respond")
+    if match.state in ADD_PARTY_STATES and is_coordinator(user):
+        out.append("add_party")
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _lock(match: Match | int) -> Match:
+    pk = match.pk if isinstance(match, Match) else match
+    return Match.objects.select_for_update().get(pk=pk)
+
+
+def _record(match: Match, name: str, source: str, actor, comment: str) -> MatchTransition:
+    return MatchTransition.objects.create(
+        match=match,
+        name=name,
+        source=source,
+        target=match.state,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        comment=comment or "",
+    )
+
+
+def members_of(organization_ids: Iterable[int]):
+    """The active members of these organizations (who get their notifications)."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization_id__in=set(organization_ids),
+        memberships__organization__is_active=True,
+    ).distinct()
+
+
+def party_members(match: Match, organization_ids: Iterable[int] | None = None):
+    if organization_ids is None:
+        organization_ids = match.parties.values_list("organization_id", flat=True)
+    return members_of(organization_ids)
+
+
+def _notify_match(match: Match, kind: str, title: str, body: str, actor, extra=()) -> None:
+    """Tell the parties and the coordinator (not the one who did it). Titles and bodies
+    name organizations and the match only: contact details are shown in the match itself,
+    to those allowed to see them."""
+    recipients = [u for u in party_members(match) if actor is None or u.pk != actor.pk]
+    if match.coordinator_id and (actor is None or match.coordinator_id != actor.pk):
+        recipients.append(match.coordinator)
+    recipients.extend(extra)
+    notify(
+        recipients,
+        kind,
+        title,
+        body,
+        url=links.match_page(match.pk),
+        payload={"match": match.pk, "state": match.state},
+    )
+
+
+_TRANSITION_TITLES = {
+    "introduce": _("「%(title)s」: 協働の相手をご紹介します"),
+    "start_consulting": _("「%(title)s」: 相談が始まりました"),
+    "agree": _("「%(title)s」: 協働の内容が合意されました"),
+    "activate": _("「%(title)s」: 協働が始まりました"),
+    "complete": _("「%(title)s」: 協働が完了しました"),
+    "mark_evaluated": _("「%(title)s」: 評価がそろいました"),
+    "decline": _("「%(title)s」: 辞退により終了しました"),
+    "cancel": _("「%(title)s」: 中止になりました"),
+}
+
+
+def _fire(match: Match, name: str, actor, comment: str, body: str = "") -> Match:
+    """Run the FSM transition ``name`` on a locked match and record everything."""
+    source = match.state
+    method = getattr(match, name)
+    if not can_proceed(method):
+        raise InvalidTransition(match, name)
+    method()
+    match.save()
+    _record(match, name, source, actor, comment)
+    _notify_match(
+        match,
+        f"match.{name}",
+        str(_TRANSITION_TITLES[name]) % {"title": match.title},
+        body or comment or "",
+        actor,
+    )
+    match_transitioned.send(
+        sender=Match,
+        match=match,
+        name=name,
+        source=source,
+        target=match.state,
+        actor=actor,
+        comment=comment or "",
+    )
+    return match
+
+
+def _party(match: Match, organization: Organization | int) -> MatchParty:
+    org_id = organization.pk if isinstance(organization, Organization) else organization
+    party = match.parties.select_related("organization").filter(organization_id=org_id).first()
+    if party is None:
+        raise ValidationError(
+            {"organization": gettext("この団体はマッチの参加団体ではありません。")}
+        )
+    return party
+
+
+# --------------------------------------------------------------------------- creation
+
+
+@dataclass
+class PartySpec:
+    organization: Organization
+    role: str = Role.PARTNER
+    responsibilities: str = ""
+
+
+def create_match(
+    actor,
+    *,
+    parties: list[PartySpec],
+    title: str = "",
+    need: Need | None = None,
+    offer: Offer | None = None,
+    origin: str = Match.Origin.COORDINATOR,
+    score: float | None = None,
+    comment: str = "",
+) -> Match:
+    """A new match in ``proposed``, with two or more organizations (coordinators only)."""
+    if actor is not None and not is_coordinator(actor):
+        raise PermissionDenied(gettext("マッチを作成できるのはコーディネーターだけです。"))
+    org_ids = [p.organization.pk for p in parties]
+    errors: dict[str, list[str]] = {}
+    if len(set(org_ids)) < 2:
+        errors.setdefault("parties", []).append(
+            gettext("マッチには2つ以上の異なる団体が必要です。")
+        )
+    if len(set(org_ids)) != len(org_ids):
+        errors.setdefault("parties", []).append(gettext("同じ団体が重複しています。"))
+    if need is not None and need.organization_id not in org_ids:
+        errors["need"] = [gettext("ニーズを投稿した団体を参加団体に含めてください。")]
+    if offer is not None and offer.organization_id not in org_ids:
+        errors["offer"] = [gettext("シーズを投稿した団体を参加団体に含めてください。")]
+    title = (title or "").strip() or (need.title if need else offer.title if offer else "")
+    if not title:
+        errors["title"] = [gettext("名称を入力してください。")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), audit_actor(actor):
+        match = Match.objects.create(
+            title=title[:200],
+            need=need,
+            offer=offer,
+            origin=origin,
+            score=score,
+            coordinator=actor if actor is not None and is_coordinator(actor) else None,
+            created_by=actor,
+        )
+        for spec in parties:
+            MatchParty.objects.create(
+                match=match,
+                organization=spec.organization,
+                role=spec.role,
+                responsibilities=spec.responsibilities,
+            )
+        _record(match, "create", match.state, actor, comment)
+        # Parties learn that a coordinator is preparing an introduction; who the other
+        # parties are (and how to reach them) waits for ``introduce``.
+        notify(
+            [u for u in party_members(match, org_ids) if actor is None or u.pk != actor.pk],
+            "match.created",
+            gettext("「%(title)s」: 協働の候補としてコーディネーターが検討を始めました")
+            % {"title": match.title},
+            gettext("紹介の準備ができしだい、改めてお知らせします。"),
+            url=links.match_page(match.pk),
+            payload={"match": match.pk},
+        )
+    return match
+
+
+def add_party(
+    match: Match,
+    actor,
+    organization: Organization,
+    role: str = Role.PARTNER,
+    responsibilities: str = "",
+    comment: str = "",
+) -> MatchParty:
+    """Bring another organization in (a 町内会, a school…) until the terms are agreed."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        _check_permission(actor, "add_party", match)
+        if match.state not in ADD_PARTY_STATES:
+            raise InvalidTransition(match, "add_party")
+        if match.parties.filter(organization=organization).exists():
+            raise ValidationError({"organization": gettext("この団体はすでに参加団体です。")})
+        party = MatchParty.objects.create(
+            match=match, organization=organization, role=role, responsibilities=responsibilities
+        )
+        _record(match, "add_party", match.state, actor, comment or organization.name)
+        if match.state != State.PROPOSED:
+            notify(
+                party_members(match, [organization.pk]),
+                "match.introduce",
+                str(_TRANSITION_TITLES["introduce"]) % {"title": match.title},
+                gettext("回答期限: %(due)s") % {"due": match.response_due_on or "-"},
+                url=links.match_page(match.pk),
+                payload={"match": match.pk},
+            )
+    return party
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+def introduce(match: Match | int, actor, comment: str = "") -> Match:
+    """proposed → introduced: the parties see each other (and each other's contact
+    details) and are asked to answer within N business days."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        _check_permission(actor, "introduce", match)
+        if not can_proceed(match.introduce):
+            raise InvalidTransition(match, "introduce")
+        if len(active_parties(match)) < 2:
+            raise InvalidTransition(match, "introduce", gettext("参加団体が2つ以上必要です。"))
+        match.response_due_on = add_business_days(
+            timezone.localdate(), settings.TSUNAGU_RESPONSE_BUSINESS_DAYS
+        )
+        names = "、".join(p.organization.name for p in match.parties.select_related("organization"))
+        body = gettext(
+            "参加団体: %(names)s。連絡先はマッチの画面で確認できます。"
+            "%(due)s までにご回答ください。"
+        ) % {"names": names, "due": match.response_due_on.isoformat()}
+        return _fire(match, "introduce", actor, comment, body)
+
+
+def respond(
+    match: Match | int,
+    actor,
+    organization: Organization | int,
+    accepted: bool,
+    comment: str = "",
+) -> MatchParty:
+    """A party's answer to an introduction. Declining is ``decline`` (with a reason)."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        party = _party(match, organization)
+        _check_permission(actor, "respond", match, party.organization)
+        if match.state not in RESPOND_STATES:
+            raise InvalidTransition(match, "respond")
+        if party.response != Response.PENDING:
+            raise InvalidTransition(match, "respond", gettext("この団体はすでに回答しています。"))
+        if not accepted:
+            if not (comment or "").strip():
+                raise ValidationError({"comment": gettext("辞退の理由を入力してください。")})
+            _decline_party(match, party, actor, comment)
+            return party
+        party.response = Response.ACCEPTED
+        party.responded_at = timezone.now()
+        party.save(update_fields=["response", "responded_at"])
+        _record(match, "respond", match.state, actor, comment or party.organization.name)
+        _notify_match(
+            match,
+            "match.respond",
+            gettext("「%(title)s」: %(org)sが紹介に前向きに回答しました")
+            % {"title": match.title, "org": party.organization.name},
+            comment,
+            actor,
+        )
+        return party
+
+
+def start_consulting(match: Match | int, actor, comment: str = "") -> Match:
+    """introduced → consulting, once every party still in the match has accepted."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        _check_permission(actor, "start_consulting", match)
+        if not can_proceed(match.start_consulting):
+            raise InvalidTransition(match, "start_consulting")
+        waiting = [
+            p.organization.name for p in active_parties(match) if p.response != Response.ACCEPTED
+        ]
+        if waiting:
+            raise InvalidTransition(
+                match,
+                "start_consulting",
+                gettext("まだ回答していない団体があります: %(names)s")
+                % {"names": "、".join(waiting)},
+            )
+        return _fire(match, "start_consulting", actor, comment)
+
+
+def agree(
+    match: Match | int,
+    actor,
+    *,
+    form: CollaborationForm | None,
+    responsibilities: Mapping[int, str],
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    budget_note: str = "",
+    comment: str = "",
+) -> Match:
+    """consulting → agreed: the form chosen, each party's role (役割分担), the period
+    and a note on the budget. Every party still in the match needs a role."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        _check_permission(actor, "agree", match)
+        if not can_proceed(match.agree):
+            raise InvalidTransition(match, "agree")
+        parties = active_parties(match)
+        errors: dict[str, list[str]] = {}
+        if form is None:
+            errors["form"] = [gettext("協働の形態を選んでください。")]
+        if starts_on is None:
+            errors["starts_on"] = [gettext("開始日を入力してください。")]
+        if ends_on is None:
+            errors["ends_on"] = [gettext("終了日を入力してください。")]
+        elif starts_on is not None and ends_on < starts_on:
+            errors["ends_on"] = [gettext("終了日は開始日以降の日付にしてください。")]
+        by_org = {int(k): (v or "").strip() for k, v in responsibilities.items()}
+        party_ids = {p.organization_id for p in parties}
+        unknown = set(by_org) - party_ids
+        missing = [p.organization.name for p in parties if not by_org.get(p.organization_id)]
+        if unknown:
+            errors.setdefault("responsibilities", []).append(
+                gettext("参加団体でない団体が含まれています: %(ids)s")
+                % {"ids": ", ".join(str(i) for i in sorted(unknown))}
+            )
+        if missing:
+            errors.setdefault("responsibilities", []).append(
+                gettext("役割分担が入力されていない団体があります: %(names)s")
+                % {"names": "、".join(missing)}
+            )
+        if errors:
+            raise ValidationError(errors)
+        match.form = form
+        match.starts_on, match.ends_on = starts_on, ends_on
+        match.budget_note = (budget_note or "").strip()
+        for party in parties:
+            party.responsibilities = by_org[party.organization_id]
+            party.save(update_fields=["responsibilities"])
+        return _fire(match, "agree", actor, comment)
+
+
+def activate(match: Match | int, actor, comment: str = "") -> Match:
+    """agreed → active: the collaboration has started."""
+    return _simple(match, "activate", actor, comment)
+
+
+def complete(match: Match | int, actor, comment: str = "") -> Match:
+    """active → completed: the work is done; evaluations and follow-ups come next."""
+    return _simple(match, "complete", actor, comment)
+
+
+def mark_evaluated(match: Match | int, actor=None, comment: str = "") -> Match:
+    """completed → evaluated: called when every evaluation is in (by the evaluations
+    service, ``actor=None``) or by a coordinator."""
+    return _simple(match, "mark_evaluated", actor, comment)
+
+
+def cancel(match: Match | int, actor, reason: str) -> Match:
+    """Any open state → cancelled (coordinators): the collaboration will not go on."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        _check_permission(actor, "cancel", match)
+        if not can_proceed(match.cancel):
+            raise InvalidTransition(match, "cancel")
+        if not (reason or "").strip():
+            raise ValidationError({"reason": gettext("中止の理由を入力してください。")})
+        match.decline_reason = reason.strip()
+        return _fire(match, "cancel", actor, reason.strip())
+
+
+def decline(match: Match | int, actor, organization: Organization | int, reason: str) -> Match:
+    """A party says no (introduced, consulting or agreed), with a reason.
+
+    The match ends (→ declined) when the poster of the need or of the offer declines, or
+    when fewer than two organizations would remain; a partner in a larger match (a school
+    in NPO + 町内会 + school) just leaves it.
+    """
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        party = _party(match, organization)
+        _check_permission(actor, "decline", match, party.organization)
+        if not can_proceed(match.decline):
+            raise InvalidTransition(match, "decline")
+        if party.response == Response.DECLINED:
+            raise InvalidTransition(match, "decline", gettext("この団体はすでに辞退しています。"))
+        if not (reason or "").strip():
+            raise ValidationError({"reason": gettext("辞退の理由を入力してください。")})
+        _decline_party(match, party, actor, reason.strip())
+        return match
+
+
+def _decline_party(match: Match, party: MatchParty, actor, reason: str) -> None:
+    party.response = Response.DECLINED
+    party.responded_at = timezone.now()
+    party.save(update_fields=["response", "responded_at"])
+    remaining = active_parties(match)
+    core = party.role in (Role.NEED_POSTER, Role.OFFER_POSTER)
+    if core or len(remaining) < 2:
+        if not can_proceed(match.decline):
+            raise InvalidTransition(match, "decline")
+        match.decline_reason = f"{party.organization.name}: {reason}"
+        _fire(match, "decline", actor, reason)
+        return
+    _record(match, "party_declined", match.state, actor, f"{party.organization.name}: {reason}")
+    _notify_match(
+        match,
+        "match.party_declined",
+        gettext("「%(title)s」: %(org)sが辞退しました")
+        % {"title": match.title, "org": party.organization.name},
+        reason,
+        actor,
+    )
+
+
+def _simple(match: Match | int, name: str, actor, comment: str) -> Match:
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        _check_permission(actor, name, match)
+        return _fire(match, name, actor, comment)
+
+
+def history(match: Match):
+    return match.transitions.select_related("actor").order_by("at", "pk")
+
+
+logger = logging.getLogger(__name__)
+
+
+def organization_members(organization_ids: Iterable[int]) -> QuerySet:
+    """Active members of active organizations (the people who answer for them)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organization_id__in=list(organization_ids),
+            memberships__organization__is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def match_coordinators(match: Match) -> list:
+    """The match's coordinator, or every active coordinator when none is assigned."""
+    if match.coordinator_id and match.coordinator.is_active:
+        return [match.coordinator]
+    return list(get_user_model().objects.filter(is_active=True, is_coordinator=True).order_by("pk"))
+
+
+def _match_url(match: Match) -> str:
+    return links.match_page(match.pk)

@@ -1,0 +1,47 @@
+"""Admin for evaluations and continuation follow-ups (imported by ``matching.admin``)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from matching.models import ContinuationFollowUp, Evaluation
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ["match", "evaluator", "organization", "grade", "publish_consent",
+                    "submitted_by", "submitted_at"]  # fmt: skip
+    list_filter = ["grade", "evaluator", "publish_consent", "match__form"]
+    search_fields = ["match__title", "organization__name", "effects", "problems", "next_steps"]
+    list_select_related = ["match", "organization", "submitted_by"]
+    raw_id_fields = ["match", "organization", "submitted_by"]
+    readonly_fields = ["submitted_at"]
+    date_hierarchy = "submitted_at"
+
+
+class AnsweredFilter(admin.SimpleListFilter):
+    title = _("回答")
+    parameter_name = "answered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("回答済み")), ("no", _("未回答"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(answer="")
+        if self.value() == "no":
+            return queryset.filter(answer="")
+        return queryset
+
+
+@admin.register(ContinuationFollowUp)
+class ContinuationFollowUpAdmin(admin.ModelAdmin):
+    list_display = ["match", "organization", "months", "due_on", "sent_at", "reminded_at",
+                    "answer", "answered_at"]  # fmt: skip
+    list_filter = ["months", AnsweredFilter, "answer", "match__form", "due_on"]
+    search_fields = ["match__title", "organization__name", "reason"]
+    list_select_related = ["match", "organization"]
+    raw_id_fields = ["match", "organization", "answered_by"]
+    readonly_fields = ["sent_at", "reminded_at", "answered_at"]
+    date_hierarchy = "due_on"

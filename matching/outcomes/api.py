@@ -1,0 +1,223 @@
+"""Thin API views for evaluations, continuation follow-ups and the continuation rate.
+
+Each view validates the request, calls ``matching.outcomes`` and maps its refusals to
+400/403/409 with the service's Japanese message.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from matching.matches.permissions import can_view_match, is_coordinator
+from matching.models import ContinuationFollowUp, Evaluation, Match
+from matching.outcomes import continuation as continuation_mod
+from matching.outcomes import errors, follow_ups
+from matching.outcomes import evaluations as evaluations_mod
+from matching.outcomes.serializers import (
+    ContinuationRateSerializer,
+    ContinuationRowSerializer,
+    EvaluationInputSerializer,
+    EvaluationSerializer,
+    FollowUpAnswerSerializer,
+    FollowUpSerializer,
+    MatchEvaluationsSerializer,
+)
+from matching.scoring.api import IsCoordinator
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("現在の状態ではこの操作はできません。")
+    default_code = "conflict"
+
+
+def api_error(error: errors.OutcomeError) -> exceptions.APIException:
+    if isinstance(error, errors.OutcomeForbidden):
+        return exceptions.PermissionDenied(error.message)
+    if isinstance(error, errors.OutcomeConflict):
+        return ConflictError(error.message)
+    if error.field:
+        return exceptions.ValidationError({error.field: [error.message]})
+    return exceptions.ValidationError({"detail": [error.message]})
+
+
+def _truthy(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+class MatchEvaluationsView(APIView):
+    """GET: a match's evaluations and who is still awaited (parties and coordinators;
+    until the match is ``evaluated``, a party sees only its own evaluations so as not to
+    be anchored by the others'). POST: record one evaluation."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_match(self) -> Match:
+        match = get_object_or_404(Match.objects.select_related("coordinator"), pk=self.kwargs["pk"])
+        if not can_view_match(self.request.user, match):
+            raise exceptions.PermissionDenied(
+                _("このマッチの参加団体またはコーディネーターだけが見られます。")
+            )
+        return match
+
+    def _payload(self, match: Match) -> dict:
+        user = self.request.user
+        rows = match.evaluations.select_related("organization")
+        if not is_coordinator(user) and match.state != Match.State.EVALUATED:
+            rows = rows.filter(
+                evaluator=Evaluation.Evaluator.PARTY, organization_id__in=user.organization_ids()
+            )
+        status_ = evaluations_mod.evaluation_status(match)
+        return {
+            "match": match.pk,
+            "state": match.state,
+            "evaluations": EvaluationSerializer(rows, many=True).data,
+            "awaiting": [{"id": o.pk, "name": o.name} for o in status_["awaiting"]],
+            "awaiting_coordinator": status_["awaiting_coordinator"],
+        }
+
+    @extend_schema(responses={200: MatchEvaluationsSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self._payload(self.get_match()))
+
+    @extend_schema(request=EvaluationInputSerializer, responses={201: EvaluationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        match = self.get_match()
+        data = EvaluationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if "organization" in values:
+            organization = values["organization"]
+        else:
+            organization = self._default_organization(match)
+        try:
+            evaluation = evaluations_mod.record_evaluation(
+                match,
+                request.user,
+                organization,
+                values["grade"],
+                effects=values.get("effects", ""),
+                problems=values.get("problems", ""),
+                next_steps=values.get("next_steps", ""),
+                publish_consent=values.get("publish_consent", False),
+            )
+        except errors.OutcomeError as error:
+            raise api_error(error) from error
+        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+    def _default_organization(self, match: Match):
+        user = self.request.user
+        mine = [
+            p.organization
+            for p in follow_ups.active_parties(match)
+            if p.organization_id in user.organization_ids()
+        ]
+        if len(mine) == 1:
+            return mine[0]
+        if not mine and is_coordinator(user):
+            return None
+        raise exceptions.ValidationError(
+            {"organization": [_("どの団体として評価するかを指定してください。")]}
+        )
+
+
+class FollowUpListView(generics.ListAPIView):
+    """Continuation follow-ups. Members: their organizations' due follow-ups, unanswered
+    ones by default (``?answered=true`` for the answered). Coordinators: all of them,
+    filtered by ``?match=``, ``?answered=``, ``?months=``."""
+
+    serializer_class = FollowUpSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    queryset = ContinuationFollowUp.objects.none()  # for the schema
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("match", int),
+            OpenApiParameter("answered", bool),
+            OpenApiParameter("months", int),
+        ]
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[ContinuationFollowUp]:
+        if getattr(self, "swagger_fake_view", False):
+            return ContinuationFollowUp.objects.none()
+        params = self.request.query_params
+        rows = follow_ups.follow_ups_for(self.request.user)
+        answered = _truthy(params.get("answered"))
+        if answered is None and not is_coordinator(self.request.user):
+            answered = False
+        if answered is not None:
+            rows = rows.exclude(answer="") if answered else rows.filter(answer="")
+        for name in ("match", "months"):
+            value = params.get(name)
+            if value:
+                if not value.isdigit():
+                    raise exceptions.ValidationError({name: [_("数値で指定してください。")]})
+                rows = rows.filter(**{name: int(value)})
+        return rows.order_by("due_on", "pk")
+
+
+class FollowUpAnswerView(APIView):
+    """POST ``{answer, reason}``: a member of the asked organization answers."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=FollowUpAnswerSerializer, responses={200: FollowUpSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        follow_up = get_object_or_404(ContinuationFollowUp, pk=pk)
+        data = FollowUpAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            row = follow_ups.answer_follow_up(
+                follow_up,
+                request.user,
+                data.validated_data["answer"],
+                data.validated_data.get("reason", ""),
+            )
+        except errors.OutcomeError as error:
+            raise api_error(error) from error
+        return Response(FollowUpSerializer(row).data)
+
+
+class ContinuationRateView(APIView):
+    """The continuation rate (継続率) by field, form or fiscal year, at 6 or 12 months:
+    counted in matches (docs/evaluation.md). Coordinators only."""
+
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("by", str, enum=["field", "form", "year", "all"]),
+            OpenApiParameter("months", int, enum=[6, 12]),
+        ],
+        responses={200: ContinuationRateSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        by = request.query_params.get("by", "field")
+        months_text = request.query_params.get("months", "12")
+        if not months_text.isdigit():
+            raise exceptions.ValidationError({"months": [_("確認の時期は6か月後か12か月後です。")]})
+        try:
+            rows = continuation_mod.continuation_rate(by=by, months=int(months_text))
+            total = continuation_mod.continuation_rate(by="all", months=int(months_text))
+        except errors.OutcomeError as error:
+            raise api_error(error) from error
+        return Response(
+            {
+                "by": by,
+                "months": int(months_text),
+                "rows": ContinuationRowSerializer(rows, many=True).data,
+                "total": ContinuationRowSerializer(total[0]).data if total else None,
+            }
+        )

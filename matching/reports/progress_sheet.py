@@ -1,0 +1,144 @@
+"""The yearly progress sheet (進行管理シート) as CSV and XLSX files.
+
+Two tables: the indicators (``kpi.progress_indicators``) and the completed projects
+(``kpi.completed_projects``). Cell text that a spreadsheet would run as a formula (it
+starts with = + - @, a tab or a carriage return) is neutralised: ``neutralise`` prefixes
+it with an apostrophe in CSV, and XLSX cells holding it are written as plain strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from matching.reports import kpi
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_KEYS = frozenset({"slot_usage_rate", "continuation_rate_12m"})
+
+
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would take for a formula gets a leading apostrophe; anything
+    else (numbers included: -3 stays a number) is returned unchanged."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def _number(key: str, value):
+    if value is None:
+        return None
+    return round(value * 100, 1) if key in PERCENT_KEYS else value
+
+
+def indicator_header() -> list[str]:
+    return [
+        _("指標"),
+        _("単位"),
+        _("基準値（前年度実績）"),
+        _("目標値"),
+        _("実績値"),
+        _("評価"),
+        _("コメント"),
+    ]
+
+
+def project_header() -> list[str]:
+    return [
+        _("ID"),
+        _("事業名"),
+        _("参加団体"),
+        _("協働の形態"),
+        _("期間"),
+        _("完了日"),
+        _("評価"),
+        _("効果"),
+    ]
+
+
+def sheet_tables(fy: int) -> dict[str, Any]:
+    """The two tables as rows of cells (None for no value), headers first."""
+    indicators = [indicator_header()]
+    for row in kpi.progress_indicators(fy):
+        indicators.append(
+            [
+                row["indicator"],
+                row["unit"],
+                _number(row["key"], row["baseline"]),
+                _number(row["key"], row["target"]),
+                _number(row["key"], row["actual"]),
+                row["grade"],
+                row["comment"],
+            ]
+        )
+    projects = [project_header()]
+    for row in kpi.completed_projects(fy):
+        projects.append(
+            [
+                row["id"],
+                row["title"],
+                row["parties"],
+                row["form"],
+                row["period"],
+                row["completed_on"],
+                row["grades"],
+                row["effects"],
+            ]
+        )
+    return {
+        "indicators_title": _("%(fy)s年度 進行管理シート（指標）") % {"fy": fy},
+        "indicators": indicators,
+        "projects_title": _("%(fy)s年度 完了した協働（事業別）") % {"fy": fy},
+        "projects": projects,
+    }
+
+
+def to_csv(fy: int) -> bytes:
+    """UTF-8 with a BOM (Excel in Japan then reads it correctly), CRLF line ends; the
+    indicators first (their header is the first row), then a blank row, the projects'
+    title and table."""
+    tables = sheet_tables(fy)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in tables["indicators"]:
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    writer.writerow([])
+    writer.writerow([neutralise(tables["projects_title"])])
+    for row in tables["projects"]:
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(fy: int) -> bytes:
+    """Two worksheets, 指標 and 事業, each with a bold header row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    tables = sheet_tables(fy)
+    book = Workbook()
+    sheets = [
+        (book.active, _("指標"), tables["indicators"], (28, 6, 16, 10, 10, 6, 48)),
+        (book.create_sheet(), _("事業"), tables["projects"], (6, 32, 36, 14, 24, 12, 30, 60)),
+    ]
+    for sheet, title, rows, widths in sheets:
+        sheet.title = title
+        for r, row in enumerate(rows, 1):
+            for c, value in enumerate(row, 1):
+                cell = sheet.cell(row=r, column=c, value=value)
+                if is_formula_like(value):
+                    cell.data_type = "s"  # text, never a formula
+                if r == 1:
+                    cell.font = Font(bold=True)
+                elif isinstance(value, str) and "\n" in value:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for c, width in enumerate(widths, 1):
+            sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = width
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,696 @@
+"""Load collaboration-matching datasets (``shared/datasets/*.json``) into the database.
+
+The schema is described in ``datasets/README.md``. Loading is:
+
+1. **validated first**, whole file, before anything is written: the first problem raises
+   :class:`DatasetError` naming the place in the file (``offers[3].available_from``);
+2. **idempotent**: organizations, needs and offers get ``source="dataset:<city>"`` and
+   ``external_id=<id in the file>``; a second load of the same file creates nothing and
+   reports every row as unchanged. Judgments are synchronised per (need, offer);
+3. **atomic**: the whole load is one transaction.
+
+Areas: the dataset's city becomes a city-level root :class:`~organizations.models.Area`
+(code ``ds-<hash of the city name>``) and each listed ward or district a child of it
+(code ``ds-<hash>-<code in the file>``), so codes of different cities never collide.
+
+Citywide posts: the schema says "listing every area code means citywide". We store the
+listing **as given** (the listed wards), not the city root. Since the root's only children
+are exactly those wards, "every child of the root" and "the root" mean the same thing to
+anything that walks the hierarchy; keeping the file's listing makes reloading exact.
+
+The mapping from file ids to database ids is :func:`dataset_ids` (or ``report.ids``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from matching.models import RelevanceJudgment
+from organizations.models import Area, Field, Organization
+from proposals.models import CollaborationForm, Need, Offer, Status
+from proposals.services import save_post
+
+SCHEMA_VERSION = 1
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+_AREA_CODE_MAX = 60  # Area.code max_length
+
+# Lengths of the database columns the file's strings go into.
+_MAX_NAME = Organization._meta.get_field("name").max_length
+_MAX_TITLE = Need._meta.get_field("title").max_length
+_MAX_TEXT = Need._meta.get_field("description").max_length
+_MAX_AREA_NAME = Area._meta.get_field("name").max_length
+_MAX_CAPACITY = 20  # Offer.capacity's MaxValueValidator
+_MAX_ID = Organization._meta.get_field("external_id").max_length
+
+
+class DatasetError(Exception):
+    """The file does not follow the dataset schema. ``path`` names the place in the file."""
+
+    def __init__(self, path: str, message_ja: str, message_en: str) -> None:
+        self.path = path
+        self.message_ja = message_ja
+        self.message_en = message_en
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.message_ja} ({self.message_en})"
+
+
+# --- Identifiers ------------------------------------------------------------------------
+
+
+def dataset_source(city: str) -> str:
+    """The ``source`` value given to everything loaded from the dataset of ``city``."""
+    return f"dataset:{city}"
+
+
+def city_area_code(city: str) -> str:
+    """Code of the city's root area: ``ds-`` + a short stable hash of the city name."""
+    return "ds-" + hashlib.sha1(city.encode("utf-8")).hexdigest()[:8]
+
+
+def area_code(city: str, code: str) -> str:
+    """Namespaced database code of an area code of the file (unique across cities)."""
+    prefix = city_area_code(city) + "-"
+    if _SLUG.match(code) and len(prefix) + len(code) <= _AREA_CODE_MAX:
+        return prefix + code
+    # Codes that are not slugs (or too long) are hashed so that the code stays a slug.
+    return prefix + "x" + hashlib.sha1(code.encode("utf-8")).hexdigest()[:12]
+
+
+# --- Reports ----------------------------------------------------------------------------
+
+
+@dataclass
+class KindCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class DatasetIds:
+    """File ids → database primary keys, for one dataset (one city)."""
+
+    city: str
+    source: str
+    city_area: int | None = None
+    areas: dict[str, int] = field(default_factory=dict)
+    organizations: dict[str, int] = field(default_factory=dict)
+    needs: dict[str, int] = field(default_factory=dict)
+    offers: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def need_ids(self) -> dict[int, str]:
+        """Database id → file id, for needs."""
+        return {pk: key for key, pk in self.needs.items()}
+
+    @property
+    def offer_ids(self) -> dict[int, str]:
+        """Database id → file id, for offers."""
+        return {pk: key for key, pk in self.offers.items()}
+
+
+KINDS: list[tuple[str, Any, str]] = [
+    ("areas", gettext_lazy("地域"), "areas"),
+    ("organizations", gettext_lazy("団体"), "organizations"),
+    ("needs", gettext_lazy("ニーズ"), "needs"),
+    ("offers", gettext_lazy("シーズ"), "offers"),
+    ("judgments", gettext_lazy("関連度の判定"), "judgments"),
+]
+
+
+@dataclass
+class LoadReport:
+    city: str
+    as_of: dt.date
+    source: str
+    counts: dict[str, KindCounts]
+    ids: DatasetIds
+
+    @property
+    def created(self) -> int:
+        return sum(c.created for c in self.counts.values())
+
+    @property
+    def changed(self) -> int:
+        return sum(c.created + c.updated + c.deleted for c in self.counts.values())
+
+    def summary_lines(self) -> list[str]:
+        """Japanese first, English in parentheses: one line per kind of record."""
+        lines = [
+            _("データセット「%(city)s」（%(as_of)s 時点）を読み込みました")
+            % {"city": self.city, "as_of": self.as_of.isoformat()}
+            + f" (loaded dataset {self.city}, as of {self.as_of.isoformat()}; "
+            f"source {self.source})"
+        ]
+        for key, label_ja, label_en in KINDS:
+            c = self.counts[key]
+            ja = _("作成 %(created)d・更新 %(updated)d・変更なし %(unchanged)d") % {
+                "created": c.created,
+                "updated": c.updated,
+                "unchanged": c.unchanged,
+            }
+            en = f"created {c.created}, updated {c.updated}, unchanged {c.unchanged}"
+            if c.deleted:
+                ja += _("・削除 %(deleted)d") % {"deleted": c.deleted}
+                en += f", deleted {c.deleted}"
+            lines.append(f"  {label_ja} ({label_en}): {ja} ({en})")
+        return lines
+
+
+# --- Validation -------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+class _Checker:
+    """Validates the parsed JSON against the schema; raises on the first problem."""
+
+    def __init__(self, known_fields: set[str], known_forms: set[str]) -> None:
+        self.known_fields = known_fields
+        self.known_forms = known_forms
+
+    # Primitive checks -----------------------------------------------------------------
+
+    @staticmethod
+    def obj(value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise DatasetError(
+                path,
+                _("オブジェクトではありません（%(value)s）") % {"value": _show(value)},
+                f"is not an object: {_show(value)}",
+            )
+        return value
+
+    @staticmethod
+    def array(value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise DatasetError(
+                path,
+                _("配列ではありません（%(value)s）") % {"value": _show(value)},
+                f"is not an array: {_show(value)}",
+            )
+        return value
+
+    @staticmethod
+    def key(data: dict[str, Any], name: str, path: str) -> Any:
+        if name not in data:
+            where = f"{path}.{name}" if path else name
+            raise DatasetError(
+                where, _("必須の項目がありません"), f"required key {name!r} is missing"
+            )
+        return data[name]
+
+    @staticmethod
+    def string(value: Any, path: str, max_length: int | None = None) -> str:
+        if not isinstance(value, str):
+            raise DatasetError(
+                path,
+                _("%(value)s は文字列ではありません") % {"value": _show(value)},
+                f"{_show(value)} is not a string",
+            )
+        if not value.strip():
+            raise DatasetError(path, _("空です"), "is empty")
+        if max_length is not None and len(value) > max_length:
+            raise DatasetError(
+                path,
+                _("%(max)d文字を超えています（%(length)d文字）")
+                % {"max": max_length, "length": len(value)},
+                f"is longer than {max_length} characters ({len(value)})",
+            )
+        return value
+
+    @staticmethod
+    def integer(value: Any, path: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise DatasetError(
+                path,
+                _("%(value)s は整数ではありません") % {"value": _show(value)},
+                f"{_show(value)} is not an integer",
+            )
+        if not low <= value <= high:
+            raise DatasetError(
+                path,
+                _("%(value)d は %(low)d〜%(high)d の範囲外です")
+                % {"value": value, "low": low, "high": high},
+                f"{value} is not between {low} and {high}",
+            )
+        return value
+
+    @staticmethod
+    def date(value: Any, path: str) -> dt.date:
+        if isinstance(value, str) and _DATE.match(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise DatasetError(
+            path,
+            _("%(value)s は日付（YYYY-MM-DD）ではありません") % {"value": _show(value)},
+            f"{_show(value)} is not a date (YYYY-MM-DD)",
+        )
+
+    def codes(self, value: Any, path: str, allowed: set[str], what: str) -> list[str]:
+        items = self.array(value, path)
+        seen: set[str] = set()
+        for i, code in enumerate(items):
+            self.string(code, f"{path}[{i}]")
+            if code not in allowed:
+                raise DatasetError(
+                    f"{path}[{i}]",
+                    _("%(what)s %(code)s は定義されていません")
+                    % {"what": what, "code": _show(code)},
+                    f"unknown {what} code {_show(code)}",
+                )
+            if code in seen:
+                raise DatasetError(
+                    f"{path}[{i}]",
+                    _("%(code)s が重複しています") % {"code": _show(code)},
+                    f"duplicate code {_show(code)}",
+                )
+            seen.add(code)
+        return items
+
+    def unique_id(self, item: dict[str, Any], path: str, seen: dict[str, int]) -> str:
+        ident = self.string(self.key(item, "id", path), f"{path}.id", _MAX_ID)
+        if ident in seen:
+            raise DatasetError(
+                f"{path}.id",
+                _("id %(id)s が重複しています") % {"id": _show(ident)},
+                f"duplicate id {_show(ident)}",
+            )
+        seen[ident] = len(seen)
+        return ident
+
+    def period(self, item: dict[str, Any], path: str, start: str, end: str) -> None:
+        starts = self.date(self.key(item, start, path), f"{path}.{start}")
+        ends = self.date(self.key(item, end, path), f"{path}.{end}")
+        if ends < starts:
+            raise DatasetError(
+                f"{path}.{end}",
+                _("%(end)s が %(start)s より前です") % {"end": ends, "start": starts},
+                f"{ends} is before {start} {starts}",
+            )
+
+    # The file ----------------------------------------------------------------------
+
+    def check(self, data: Any) -> None:
+        top = self.obj(data, "(top level)")
+        version = self.key(top, "version", "")
+        if isinstance(version, bool) or version != SCHEMA_VERSION:
+            raise DatasetError(
+                "version",
+                _("対応していないバージョンです: %(value)s（対応: %(supported)d）")
+                % {"value": _show(version), "supported": SCHEMA_VERSION},
+                f"unsupported version {_show(version)} (supported: {SCHEMA_VERSION})",
+            )
+        self.string(self.key(top, "city", ""), "city", _MAX_AREA_NAME)
+        self.date(self.key(top, "as_of", ""), "as_of")
+
+        area_codes = self._definitions(top, "areas", None, _MAX_AREA_NAME)
+        field_codes = self._definitions(top, "fields", self.known_fields, None)
+        form_codes = self._definitions(top, "forms", self.known_forms, None)
+
+        orgs: dict[str, int] = {}
+        for i, item in enumerate(self.array(self.key(top, "organizations", ""), "organizations")):
+            path = f"organizations[{i}]"
+            org = self.obj(item, path)
+            self.unique_id(org, path, orgs)
+            self.string(self.key(org, "name", path), f"{path}.name", _MAX_NAME)
+            kind = self.key(org, "kind", path)
+            if kind not in Organization.Kind.values:
+                raise DatasetError(
+                    f"{path}.kind",
+                    _("種別 %(value)s は定義されていません") % {"value": _show(kind)},
+                    f"unknown organization kind {_show(kind)} "
+                    f"(one of {', '.join(Organization.Kind.values)})",
+                )
+            self.codes(self.key(org, "areas", path), f"{path}.areas", area_codes, "area")
+            self.codes(self.key(org, "fields", path), f"{path}.fields", field_codes, "field")
+            self._text(org, "description", path, _MAX_TEXT)
+
+        needs: dict[str, int] = {}
+        for i, item in enumerate(self.array(self.key(top, "needs", ""), "needs")):
+            path = f"needs[{i}]"
+            need = self.obj(item, path)
+            self.unique_id(need, path, needs)
+            self._post(need, path, orgs, area_codes, field_codes, form_codes)
+            self.period(need, path, "starts_on", "ends_on")
+
+        offers: dict[str, int] = {}
+        for i, item in enumerate(self.array(self.key(top, "offers", ""), "offers")):
+            path = f"offers[{i}]"
+            offer = self.obj(item, path)
+            self.unique_id(offer, path, offers)
+            self._post(offer, path, orgs, area_codes, field_codes, form_codes)
+            self.period(offer, path, "available_from", "available_until")
+            self.integer(self.key(offer, "capacity", path), f"{path}.capacity", 1, _MAX_CAPACITY)
+
+        judgments = self.obj(self.key(top, "judgments", ""), "judgments")
+        for need_id, grades in judgments.items():
+            path = f"judgments[{_show(need_id)}]"
+            if need_id not in needs:
+                raise DatasetError(
+                    path,
+                    _("ニーズ %(id)s がありません") % {"id": _show(need_id)},
+                    f"no need with id {_show(need_id)}",
+                )
+            for offer_id, grade in self.obj(grades, path).items():
+                gpath = f"{path}[{_show(offer_id)}]"
+                if offer_id not in offers:
+                    raise DatasetError(
+                        gpath,
+                        _("シーズ %(id)s がありません") % {"id": _show(offer_id)},
+                        f"no offer with id {_show(offer_id)}",
+                    )
+                self.integer(grade, gpath, 1, 3)
+
+    def _definitions(
+        self, top: dict[str, Any], key: str, known: set[str] | None, name_max: int | None
+    ) -> set[str]:
+        """``areas`` / ``fields`` / ``forms``: lists of {code, name}."""
+        codes: set[str] = set()
+        for i, item in enumerate(self.array(self.key(top, key, ""), key)):
+            path = f"{key}[{i}]"
+            entry = self.obj(item, path)
+            code = self.string(self.key(entry, "code", path), f"{path}.code")
+            self.string(self.key(entry, "name", path), f"{path}.name", name_max)
+            if known is not None and code not in known:
+                raise DatasetError(
+                    f"{path}.code",
+                    _("%(code)s は登録済みのコードではありません（%(known)s）")
+                    % {"code": _show(code), "known": ", ".join(sorted(known))},
+                    f"unknown code {_show(code)}",
+                )
+            if code in codes:
+                raise DatasetError(
+                    f"{path}.code",
+                    _("%(code)s が重複しています") % {"code": _show(code)},
+                    f"duplicate code {_show(code)}",
+                )
+            codes.add(code)
+        return codes
+
+    def _text(self, item: dict[str, Any], key: str, path: str, max_length: int) -> None:
+        self.string(self.key(item, key, path), f"{path}.{key}", max_length)
+
+    def _post(
+        self,
+        post: dict[str, Any],
+        path: str,
+        orgs: dict[str, int],
+        area_codes: set[str],
+        field_codes: set[str],
+        form_codes: set[str],
+    ) -> None:
+        org = self.string(self.key(post, "organization", path), f"{path}.organization")
+        if org not in orgs:
+            raise DatasetError(
+                f"{path}.organization",
+                _("団体 %(id)s がありません") % {"id": _show(org)},
+                f"no organization with id {_show(org)}",
+            )
+        self._text(post, "title", path, _MAX_TITLE)
+        self._text(post, "description", path, _MAX_TEXT)
+        self.codes(self.key(post, "fields", path), f"{path}.fields", field_codes, "field")
+        self.codes(self.key(post, "areas", path), f"{path}.areas", area_codes, "area")
+        self.codes(self.key(post, "forms", path), f"{path}.forms", form_codes, "form")
+
+
+def read_dataset(path: str | Path) -> dict[str, Any]:
+    """Read a dataset file (UTF-8 JSON). Raises :class:`DatasetError` if it can't be read."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError as exc:
+        raise DatasetError(str(path), _("ファイルが見つかりません"), "file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError(
+            str(path), _("UTF-8 のテキストではありません"), f"not UTF-8 text: {exc}"
+        ) from exc
+    except OSError as exc:
+        raise DatasetError(str(path), _("ファイルを読めません"), f"cannot read: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise DatasetError(
+            f"{path}:{exc.lineno}:{exc.colno}",
+            _("JSON として読めません"),
+            f"invalid JSON: {exc.msg}",
+        ) from exc
+
+
+def validate_dataset(data: Any) -> None:
+    """Check the whole dataset against the schema; raise :class:`DatasetError` on a problem.
+
+    Field and form codes must be among the codes seeded in the database.
+    """
+    checker = _Checker(
+        known_fields=set(Field.objects.values_list("code", flat=True)),
+        known_forms=set(CollaborationForm.objects.values_list("code", flat=True)),
+    )
+    checker.check(data)
+
+
+# --- Loading ----------------------------------------------------------------------------
+
+
+def _area_level(name: str) -> str:
+    return Area.Level.DISTRICT if name.endswith("地区") else Area.Level.WARD
+
+
+def _sync(
+    model: type,
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    relations: dict[str, set[int]] | None = None,
+    *,
+    save: Any = None,
+) -> tuple[Any, str]:
+    """Create or update one row so it has ``values`` (and m2m ``relations``).
+
+    Returns ``(obj, outcome)`` with outcome ``created`` / ``updated`` / ``unchanged``.
+    Unchanged rows are not saved (``updated_at`` and re-scoring hooks stay untouched).
+    ``save(obj, values, relations)`` replaces the default full_clean + save + set.
+    """
+    relations = relations or {}
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj, outcome = model(**lookup), "created"
+    else:
+        same = all(getattr(obj, name) == value for name, value in values.items()) and all(
+            set(getattr(obj, name).values_list("pk", flat=True)) == pks
+            for name, pks in relations.items()
+        )
+        if same:
+            return obj, "unchanged"
+        outcome = "updated"
+    if save is not None:
+        obj = save(obj, dict(values), relations)
+    else:
+        for name, value in values.items():
+            setattr(obj, name, value)
+        obj.full_clean(exclude=[*relations, "resources"])
+        obj.save()
+        for name, pks in relations.items():
+            getattr(obj, name).set(pks)
+    return obj, outcome
+
+
+def _save_post(obj: Need | Offer, values: dict[str, Any], relations: dict[str, set[int]]):
+    return save_post(obj, {**values, **{name: list(pks) for name, pks in relations.items()}})
+
+
+def load_dataset(data_or_path: dict[str, Any] | str | Path) -> LoadReport:
+    """Validate, then load a dataset in one transaction. Returns counts and the id mapping.
+
+    Raises :class:`DatasetError` (nothing written) if the file does not follow the schema.
+    """
+    data = data_or_path if isinstance(data_or_path, dict) else read_dataset(data_or_path)
+    validate_dataset(data)
+    city: str = data["city"]
+    source = dataset_source(city)
+    counts = {key: KindCounts() for key, _ja, _en in KINDS}
+    ids = DatasetIds(city=city, source=source)
+
+    field_pk = dict(Field.objects.values_list("code", "pk"))
+    form_pk = dict(CollaborationForm.objects.values_list("code", "pk"))
+
+    try:
+        with transaction.atomic():
+            root, outcome = _sync(
+                Area,
+                {"code": city_area_code(city)},
+                {"name": city, "level": Area.Level.CITY, "parent": None, "order": 0},
+            )
+            counts["areas"].add(outcome)
+            ids.city_area = root.pk
+            for order, item in enumerate(data["areas"], start=1):
+                area, outcome = _sync(
+                    Area,
+                    {"code": area_code(city, item["code"])},
+                    {
+                        "name": item["name"],
+                        "level": _area_level(item["name"]),
+                        "parent": root,
+                        "order": order,
+                    },
+                )
+                counts["areas"].add(outcome)
+                ids.areas[item["code"]] = area.pk
+
+            def area_pks(codes: list[str]) -> set[int]:
+                return {ids.areas[code] for code in codes}
+
+            orgs: dict[str, Organization] = {}
+            for item in data["organizations"]:
+                org, outcome = _sync(
+                    Organization,
+                    {"source": source, "external_id": item["id"]},
+                    {
+                        "name": item["name"],
+                        "kind": item["kind"],
+                        "description": item["description"],
+                        "is_active": True,
+                        "is_verified": True,
+                    },
+                    {
+                        "fields": {field_pk[c] for c in item["fields"]},
+                        "areas": area_pks(item["areas"]),
+                    },
+                )
+                counts["organizations"].add(outcome)
+                ids.organizations[item["id"]] = org.pk
+                orgs[item["id"]] = org
+
+            for key, model, start, end in (
+                ("needs", Need, "starts_on", "ends_on"),
+                ("offers", Offer, "available_from", "available_until"),
+            ):
+                for item in data[key]:
+                    org = orgs[item["organization"]]
+                    values: dict[str, Any] = {
+                        "organization": org,
+                        "title": item["title"],
+                        "description": item["description"],
+                        "starts_on": dt.date.fromisoformat(item[start]),
+                        "ends_on": dt.date.fromisoformat(item[end]),
+                        # Open even when expired as of ``as_of``: the engine decides by dates.
+                        "status": Status.OPEN,
+                    }
+                    if model is Need:
+                        values["kind"] = Need.default_kind_for(org)
+                    else:
+                        values["capacity"] = item["capacity"]
+                    post, outcome = _sync(
+                        model,
+                        {"source": source, "external_id": item["id"]},
+                        values,
+                        {
+                            "fields": {field_pk[c] for c in item["fields"]},
+                            "areas": area_pks(item["areas"]),
+                            "forms": {form_pk[c] for c in item["forms"]},
+                        },
+                        save=_save_post,
+                    )
+                    counts[key].add(outcome)
+                    getattr(ids, key)[item["id"]] = post.pk
+
+            _load_judgments(data["judgments"], ids, source, counts["judgments"])
+    except ValidationError as exc:  # a safety net: validation above should catch it all
+        raise DatasetError(
+            "", _("データベースに保存できません: %(error)s") % {"error": exc}, "cannot save"
+        ) from exc
+
+    return LoadReport(
+        city=city,
+        as_of=dt.date.fromisoformat(data["as_of"]),
+        source=source,
+        counts=counts,
+        ids=ids,
+    )
+
+
+def _load_judgments(
+    judgments: dict[str, dict[str, int]], ids: DatasetIds, source: str, counts: KindCounts
+) -> None:
+    wanted = {
+        (ids.needs[need_id], ids.offers[offer_id]): grade
+        for need_id, grades in judgments.items()
+        for offer_id, grade in grades.items()
+    }
+    existing = {
+        (j.need_id, j.offer_id): j
+        for j in RelevanceJudgment.objects.filter(need_id__in=ids.needs.values())
+    }
+    stale = [j.pk for pair, j in existing.items() if pair not in wanted]
+    if stale:
+        counts.deleted = RelevanceJudgment.objects.filter(pk__in=stale).delete()[0]
+    for (need_pk, offer_pk), grade in wanted.items():
+        judgment = existing.get((need_pk, offer_pk))
+        if judgment is None:
+            RelevanceJudgment.objects.create(
+                need_id=need_pk, offer_id=offer_pk, grade=grade, source=source
+            )
+            counts.add("created")
+        elif judgment.grade != grade or judgment.source != source:
+            judgment.grade, judgment.source = grade, source
+            judgment.save(update_fields=["grade", "source"])
+            counts.add("updated")
+        else:
+            counts.add("unchanged")
+
+
+def dataset_ids(dataset: dict[str, Any] | str) -> DatasetIds:
+    """File ids → database ids of a dataset as currently loaded.
+
+    ``dataset`` is the parsed file (exact area codes) or just the city name (area codes are
+    then recovered from the namespaced database codes, which fails only for hashed codes).
+    """
+    city = dataset if isinstance(dataset, str) else dataset["city"]
+    source = dataset_source(city)
+    root_code = city_area_code(city)
+    ids = DatasetIds(city=city, source=source)
+    root = Area.objects.filter(code=root_code).first()
+    if root is not None:
+        ids.city_area = root.pk
+        by_code = dict(Area.objects.filter(parent=root).values_list("code", "pk"))
+        if isinstance(dataset, str):
+            prefix = root_code + "-"
+            ids.areas = {code.removeprefix(prefix): pk for code, pk in by_code.items()}
+        else:
+            ids.areas = {
+                item["code"]: by_code[area_code(city, item["code"])]
+                for item in dataset["areas"]
+                if area_code(city, item["code"]) in by_code
+            }
+    for name, model in (("organizations", Organization), ("needs", Need), ("offers", Offer)):
+        setattr(
+            ids,
+            name,
+            dict(model.objects.filter(source=source).values_list("external_id", "pk")),
+        )
+    return ids

@@ -1,0 +1,1211 @@
+"""The permission matrix (tsunagu/permission_matrix.py), cell by cell, through the real API
+and web pages.
+
+One test per cell: ``<role>-<action>-<channel>``, e.g. ``coordinator-approve_suggestion-api``.
+Each sends the row's request as the role and checks the expected answer AND its effect:
+allowed → the state really changed (or the data is in the answer); refused → the expected
+status, nothing saved or changed, and no private contact detail in the answer.
+
+Speed: the world (organizations, people, posts, a match in every state, slots, bookings,
+notifications) is built once for the module inside a transaction that is rolled back at the
+end; each test runs in a savepoint of it (pytest-django's ``db``), so every cell starts from
+the same state. Run: ``pytest tests/test_permission_matrix.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from conftest import make_need, make_offer, make_org, make_user
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from permission_matrix import ROWS, Row, cells, render_markdown
+
+# Private contact details that must never appear in a refused or filtered answer.
+OWNER_CONTACTS = {
+    "contact_name": "権限 太郎",
+    "contact_email": "owner-contact@example.jp",
+    "contact_phone": "045-111-2222",
+    "address": "テスト市北区権限町1-1",
+}
+PARTNER_CONTACTS = {
+    "contact_name": "協働 花子",
+    "contact_email": "partner-contact@example.jp",
+    "contact_phone": "045-333-4444",
+    "address": "テスト市役所3階",
+}
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --------------------------------------------------------------------------- the world
+def _build() -> dict[str, Any]:
+    from rest_framework.authtoken.models import Token
+    from workflow_support import drive, suggest
+
+    from matching.consultations import services as consultations
+    from matching.matches import workflow
+    from matching.models import ContinuationFollowUp, InterestRequest, Match, MatchParty
+    from matching.outcomes import evaluations as evaluations_mod
+    from notifications.models import Notification
+    from organizations.models import DeletionRequest, Membership, User
+    from organizations.privacy import log_personal_data_access
+
+    w: dict[str, Any] = {}
+    owner_org = make_org("NPO法人 権限テストの会", "npo_corporation", **OWNER_CONTACTS)
+    partner_org = make_org("テスト市 協働推進課", "city_department", **PARTNER_CONTACTS)
+    other_org = make_org("ほかの市民活動団体", "citizen_group")
+    staff_org = make_org("テスト市 別の課", "city_department")
+    pending_org = make_org("確認待ちの会", "citizen_group", is_verified=False)
+    users = {
+        "owner": make_user("p-owner", owner_org, role="admin"),
+        "other": make_user("p-other", other_org),
+        "staff": make_user("p-staff", staff_org),
+        "coordinator": make_user("p-coordinator", is_coordinator=True),
+        "admin": User.objects.create_superuser("p-admin", "p-admin@example.jp", None),
+        "partner": make_user("p-partner", partner_org),
+    }
+    Membership.objects.create(user=users["owner"], organization=pending_org, role="admin")
+    coordinator = users["coordinator"]
+    for name, org in [("owner_org", owner_org), ("partner_org", partner_org),
+                      ("pending_org", pending_org)]:  # fmt: skip
+        w[name] = org.pk
+    w["users"] = {role: user.pk for role, user in users.items()}
+    w["tokens"] = {role: Token.objects.create(user=u).key for role, u in users.items()}
+    # One signed-in session per role, made once (force_login per test is the slow part).
+    w["sessions"] = {}
+    for role, user in users.items():
+        browser = Client()
+        browser.force_login(user)
+        w["sessions"][role] = browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+    open_offer = make_offer(owner_org, "権限テストの公開シーズ")
+    w["open"] = open_offer.pk
+    w["open_title"] = open_offer.title
+    w["draft"] = make_offer(owner_org, "権限テストの下書きシーズ", status="draft").pk
+    w["closed"] = make_need(owner_org, "権限テストの終了ニーズ", status="closed").pk
+    partner_need = make_need(partner_org, "協働推進課の公開ニーズ")
+    w["partner_need"] = partner_need.pk
+    w["partner_need_title"] = partner_need.title
+    suggest(partner_need, open_offer, score=0.95)
+
+    asked = make_need(partner_org, "紹介依頼先のニーズ")
+    w["interest"] = InterestRequest.objects.create(
+        organization=owner_org, need=asked, requested_by=users["owner"], message="話したい"
+    ).pk
+
+    for state in ("proposed", "introduced", "accepted", "consulting", "agreed", "active",
+                  "completed", "evaluated"):  # fmt: skip
+        need = make_need(partner_org, f"{state}のニーズ")
+        offer = make_offer(owner_org, f"{state}のシーズ")
+        match = workflow.create_match(
+            coordinator,
+            parties=[
+                workflow.PartySpec(partner_org, MatchParty.Role.NEED_POSTER),
+                workflow.PartySpec(owner_org, MatchParty.Role.OFFER_POSTER),
+            ],
+            need=need,
+            offer=offer,
+            title=f"権限テストのマッチ（{state}）",
+            origin=Match.Origin.SUGGESTION,
+        )
+        if state == "accepted":
+            drive(match, "introduced", coordinator)
+            for party in match.parties.all():
+                workflow.respond(match, coordinator, party.organization, True)
+        elif state == "evaluated":
+            match = drive(match, "completed", coordinator)
+            for user, org in ((users["partner"], partner_org), (users["owner"], owner_org)):
+                evaluations_mod.record_evaluation(match, user, org, "A", publish_consent=True)
+            evaluations_mod.record_evaluation(match, coordinator, None, "A")
+            assert Match.objects.get(pk=match.pk).state == "evaluated"
+        else:
+            drive(match, state, coordinator)
+        w[state] = match.pk
+        w[f"{state}_title"] = match.title
+    completed = Match.objects.get(pk=w["completed"])
+    evaluations_mod.record_evaluation(
+        completed, users["partner"], partner_org, "B", effects="協働推進課からの評価コメント"
+    )
+    follow_up = ContinuationFollowUp.objects.filter(match=completed, organization=owner_org)
+    follow_up.update(due_on=timezone.localdate() - dt.timedelta(days=1))
+    w["follow_up"] = follow_up.order_by("months").first().pk
+
+    def publish(days: int, place: str):
+        start = timezone.now() + dt.timedelta(days=days)
+        end = start + dt.timedelta(hours=1)
+        return consultations.publish_slot(
+            coordinator, starts_at=start, ends_at=end, place=place, capacity=3
+        )
+
+    w["free_slot"] = publish(7, "Room-1F").pk
+    booked_slot = publish(8, "Room-7F")
+    consulting = Match.objects.get(pk=w["consulting"])
+    w["booking"] = consultations.book(booked_slot, consulting, users["owner"]).pk
+
+    w["notifications"] = {
+        role: Notification.objects.create(
+            recipient=user, kind="test", title=f"権限テストの通知（{role}）"
+        ).pk
+        for role, user in users.items()
+    }
+    w["victim_title"] = "権限テストの通知（partner）"
+
+    # A request already handled (so a new one may still be made), and one access-log entry.
+    w["deletion_request"] = DeletionRequest.objects.create(
+        organization=owner_org, requested_by=users["owner"], reason="権限テストの過去の削除請求",
+        status=DeletionRequest.Status.REJECTED, due_on=timezone.localdate(),
+    ).pk  # fmt: skip
+    log_personal_data_access(
+        coordinator, [owner_org], via="web:test", record="権限テストの閲覧記録"
+    )
+    return w
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once, rolled back at the end of the module; tests run in savepoints of it."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            # conftest's fast hasher is per test; the world's users are made before it.
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                built = _build()
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --------------------------------------------------------------------------- one cell
+@dataclass
+class Cell:
+    role: str
+    row: Row
+    expected: str
+    w: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        from organizations.models import User
+
+        self.user = None
+        self.api = APIClient()
+        self.web = Client()
+        if self.role != "anonymous":
+            self.user = User.objects.get(pk=self.w["users"][self.role])
+            self.api.credentials(HTTP_AUTHORIZATION=f"Token {self.w['tokens'][self.role]}")
+            self.web.cookies[settings.SESSION_COOKIE_NAME] = self.w["sessions"][self.role]
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == "ok"
+
+    def __getitem__(self, name: str) -> Any:
+        return self.w[name]
+
+    def check(self, response, *, shown: bool | None = None, changed: bool | None = None) -> None:
+        """The answer matches the cell, and so does its effect (``shown``: the data is in
+        the answer; ``changed``: the state changed)."""
+        status, exp, api = response.status_code, self.expected, self.row.channel == "api"
+        where = response.get("Location", "")
+        info = (
+            f"{self.role} {self.row.key}-{self.row.channel}: expected {exp}, got {status} {where}"
+        )
+        if exp in ("ok", "no-op"):
+            assert 200 <= status < 400, info
+            assert "login" not in where, info
+        elif exp == "login":
+            if api:
+                assert status == 401, info
+            else:
+                assert status == 302 and "/login/" in where, info
+        elif exp == "hidden":
+            assert status == 200, info
+        elif exp == "invalid":
+            assert status == (400 if api else 200), info
+        else:
+            assert status == int(exp), info
+        if shown is not None:
+            assert shown == self.ok, f"{info}; data shown: {shown}"
+        if changed is not None:
+            assert changed == self.ok, f"{info}; state changed: {changed}"
+        if not self.ok:
+            body = _body(response)
+            leaked = [v for v in PARTNER_CONTACTS.values() if v in body]
+            if self.role != "owner":
+                leaked += [v for v in OWNER_CONTACTS.values() if v in body]
+            assert not leaked, f"{info}; contact details in the answer: {leaked}"
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def _has(response, *markers: str) -> bool:
+    body = _body(response)
+    return all(m in body for m in markers)
+
+
+SCENARIOS: dict[tuple[str, str], Callable[[Cell], None]] = {}
+
+
+def scenario(key: str, channel: str):
+    def register(func: Callable[[Cell], None]) -> Callable[[Cell], None]:
+        SCENARIOS[(key, channel)] = func
+        return func
+
+    return register
+
+
+def _match_state(pk: int) -> str:
+    from matching.models import Match
+
+    return Match.objects.get(pk=pk).state
+
+
+# --------------------------------------------------------------------------- posts
+@scenario("post_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/offers/?page_size=100")
+    c.check(r, shown=_has(r, c["open_title"]))
+
+
+@scenario("post_list", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/menu/?type=offers")
+    c.check(r, shown=_has(r, c["open_title"]))
+
+
+@scenario("post_detail", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/offers/{c['open']}/")
+    c.check(r, shown=_has(r, c["open_title"]))
+
+
+@scenario("post_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/offers/{c['open']}/")
+    c.check(r, shown=_has(r, c["open_title"]))
+
+
+@scenario("draft_in_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/offers/?status=draft")
+    c.check(r, shown=_has(r, "権限テストの下書きシーズ"))
+
+
+@scenario("draft_detail", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/offers/{c['draft']}/")
+    c.check(r, shown=_has(r, "権限テストの下書きシーズ"))
+
+
+@scenario("draft_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/offers/{c['draft']}/")
+    c.check(r, shown=_has(r, "権限テストの下書きシーズ"))
+
+
+@scenario("draft_edit_form", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/offers/{c['draft']}/edit/")
+    c.check(r, shown=_has(r, "権限テストの下書きシーズ"))
+
+
+@scenario("closed_detail", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/needs/{c['closed']}/")
+    c.check(r, shown=_has(r, "権限テストの終了ニーズ"))
+
+
+@scenario("closed_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/needs/{c['closed']}/")
+    c.check(r, shown=_has(r, "権限テストの終了ニーズ"))
+
+
+def _offer_titled(title: str) -> bool:
+    from proposals.models import Offer
+
+    return Offer.objects.filter(title=title).exists()
+
+
+@scenario("post_create", "api")
+def _(c: Cell) -> None:
+    body = {"organization": c["owner_org"], "title": "新しいシーズ（API）",
+            "description": "説明", "status": "open", "capacity": 1}  # fmt: skip
+    r = c.api.post("/api/v1/offers/", body, format="json")
+    c.check(r, changed=_offer_titled("新しいシーズ（API）"))
+
+
+@scenario("post_create", "web")
+def _(c: Cell) -> None:
+    body = {"organization": c["owner_org"], "title": "新しいシーズ（画面）",
+            "description": "説明", "status": "open", "capacity": 1}  # fmt: skip
+    r = c.web.post("/my/offers/new/", body)
+    c.check(r, changed=_offer_titled("新しいシーズ（画面）"))
+
+
+@scenario("post_edit", "api")
+def _(c: Cell) -> None:
+    r = c.api.patch(f"/api/v1/offers/{c['open']}/", {"title": "改題（API）"}, format="json")
+    c.check(r, changed=_offer_titled("改題（API）"))
+
+
+@scenario("post_edit", "web")
+def _(c: Cell) -> None:
+    body = {"title": "改題（画面）", "description": "説明", "status": "open", "capacity": 2}
+    r = c.web.post(f"/my/offers/{c['open']}/edit/", body)
+    c.check(r, changed=_offer_titled("改題（画面）"))
+
+
+@scenario("post_delete", "api")
+def _(c: Cell) -> None:
+    r = c.api.delete(f"/api/v1/offers/{c['open']}/")
+    c.check(r, changed=not _offer_titled(c["open_title"]))
+
+
+@scenario("suggestions", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/offers/{c['open']}/suggestions/")
+    c.check(r, shown=_has(r, c["partner_need_title"]))
+
+
+@scenario("suggestions", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/offers/{c['open']}/suggestions/")
+    c.check(r, shown=_has(r, c["partner_need_title"]))
+
+
+# --------------------------------------------------------------------------- organizations
+def _org(pk: int):
+    from organizations.models import Organization
+
+    return Organization.objects.get(pk=pk)
+
+
+@scenario("org_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/organizations/?page_size=100")
+    c.check(r, shown=_has(r, "NPO法人 権限テストの会"))
+
+
+@scenario("org_list", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/organizations/?q=権限テスト")
+    c.check(r, shown=_has(r, "NPO法人 権限テストの会"))
+
+
+@scenario("org_detail", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/organizations/{c['owner_org']}/")
+    c.check(r, shown=_has(r, "NPO法人 権限テストの会"))
+
+
+@scenario("org_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/organizations/{c['owner_org']}/")
+    c.check(r, shown=_has(r, "NPO法人 権限テストの会"))
+
+
+@scenario("org_contacts", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/organizations/{c['owner_org']}/")
+    c.check(r, shown=_has(r, *OWNER_CONTACTS.values()))
+    if not c.ok:  # not even one of them
+        assert not any(_has(r, v) for v in OWNER_CONTACTS.values())
+
+
+@scenario("org_contacts_in_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/organizations/?page_size=100")
+    c.check(r, shown=_has(r, *OWNER_CONTACTS.values()))
+    if not c.ok:
+        assert not any(_has(r, v) for v in OWNER_CONTACTS.values())
+
+
+@scenario("org_contacts", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/organizations/{c['owner_org']}/")
+    c.check(r, shown=any(_has(r, v) for v in OWNER_CONTACTS.values()))
+
+
+@scenario("org_edit", "api")
+def _(c: Cell) -> None:
+    body = {"description": "新しい団体紹介"}
+    r = c.api.patch(f"/api/v1/organizations/{c['owner_org']}/", body, format="json")
+    c.check(r, changed=_org(c["owner_org"]).description == "新しい団体紹介")
+
+
+@scenario("pending_org_detail", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/organizations/{c['pending_org']}/")
+    c.check(r, shown=_has(r, "確認待ちの会"))
+
+
+@scenario("pending_org_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/organizations/{c['pending_org']}/")
+    c.check(r, shown=_has(r, "確認待ちの会"))
+
+
+@scenario("org_self_verify", "api")
+def _(c: Cell) -> None:
+    body = {"is_verified": True}
+    r = c.api.patch(f"/api/v1/organizations/{c['pending_org']}/", body, format="json")
+    c.check(r, changed=_org(c["pending_org"]).is_verified)
+
+
+@scenario("unverified_list", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/coord/organizations/unverified/")
+    c.check(r, shown=_has(r, "確認待ちの会"))
+
+
+@scenario("org_verify", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/coord/organizations/{c['pending_org']}/verify/")
+    c.check(r, changed=_org(c["pending_org"]).is_verified)
+
+
+@scenario("org_import", "web")
+def _(c: Cell) -> None:
+    from organizations.models import Organization
+
+    csv = "団体名,種別,メールアドレス\n取込テストの会,citizen_group,import@example.jp\n"
+    upload = SimpleUploadedFile("orgs.csv", csv.encode(), content_type="text/csv")
+    r = c.web.post("/coord/import/", {"file": upload})
+    if c.ok:
+        assert r.status_code == 200, r.status_code
+        token = c.web.session["coord_import"]["token"]
+        r = c.web.post("/coord/import/confirm/", {"token": token})
+    c.check(r, changed=Organization.objects.filter(name="取込テストの会").exists())
+
+
+# --------------------------------------------------------------------------- review
+def _pair(c: Cell) -> tuple[int, int]:
+    return c["partner_need"], c["open"]
+
+
+@scenario("review_queue", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/review-queue/")
+    c.check(r, shown=_has(r, c["partner_need_title"], c["open_title"]))
+
+
+@scenario("review_queue", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/coord/review/")
+    c.check(r, shown=_has(r, c["partner_need_title"], c["open_title"]))
+
+
+def _approved(c: Cell) -> bool:
+    from matching.models import Match
+
+    need, offer = _pair(c)
+    return Match.objects.filter(need_id=need, offer_id=offer).exists()
+
+
+def _rejected(c: Cell) -> bool:
+    from matching.models import ReviewDecision
+
+    need, offer = _pair(c)
+    return ReviewDecision.objects.filter(need_id=need, offer_id=offer, decision="rejected").exists()
+
+
+@scenario("approve_suggestion", "api")
+def _(c: Cell) -> None:
+    need, offer = _pair(c)
+    body = {"need": need, "offer": offer, "decision": "approved"}
+    r = c.api.post("/api/v1/review-queue/decide/", body, format="json")
+    c.check(r, changed=_approved(c))
+
+
+@scenario("approve_suggestion", "web")
+def _(c: Cell) -> None:
+    need, offer = _pair(c)
+    r = c.web.post("/coord/review/decide/", {"pair": f"{need}:{offer}", "decision": "approved"})
+    c.check(r, changed=_approved(c))
+
+
+@scenario("reject_suggestion", "api")
+def _(c: Cell) -> None:
+    need, offer = _pair(c)
+    body = {"need": need, "offer": offer, "decision": "rejected", "reason": "area"}
+    r = c.api.post("/api/v1/review-queue/decide/", body, format="json")
+    c.check(r, changed=_rejected(c))
+
+
+@scenario("reject_suggestion", "web")
+def _(c: Cell) -> None:
+    need, offer = _pair(c)
+    body = {"pair": f"{need}:{offer}", "decision": "rejected", "reason": "area"}
+    r = c.web.post("/coord/review/decide/", body)
+    c.check(r, changed=_rejected(c))
+
+
+def _interest_made(c: Cell) -> bool:
+    from matching.models import InterestRequest
+
+    return InterestRequest.objects.filter(
+        organization_id=c["owner_org"], need_id=c["partner_need"]
+    ).exists()
+
+
+@scenario("interest_request", "api")
+def _(c: Cell) -> None:
+    body = {"organization": c["owner_org"], "need": c["partner_need"], "message": "話したい"}
+    r = c.api.post("/api/v1/interest-requests/", body, format="json")
+    c.check(r, changed=_interest_made(c))
+
+
+@scenario("interest_request", "web")
+def _(c: Cell) -> None:
+    body = {"organization": c["owner_org"], "message": "話したい"}
+    r = c.web.post(f"/my/needs/{c['partner_need']}/interest/", body)
+    c.check(r, changed=_interest_made(c))
+
+
+@scenario("interest_view", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/interest-requests/{c['interest']}/")
+    c.check(r, shown=_has(r, "紹介依頼先のニーズ"))
+
+
+def _interest_accepted(c: Cell) -> bool:
+    from matching.models import InterestRequest
+
+    return InterestRequest.objects.get(pk=c["interest"]).status == "accepted"
+
+
+@scenario("interest_accept", "api")
+def _(c: Cell) -> None:
+    r = c.api.post(f"/api/v1/interest-requests/{c['interest']}/accept/", {}, format="json")
+    c.check(r, changed=_interest_accepted(c))
+
+
+@scenario("interest_accept", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/coord/interest/{c['interest']}/accept/", {"comment": ""})
+    c.check(r, changed=_interest_accepted(c))
+
+
+# --------------------------------------------------------------------------- matches
+@scenario("match_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/matches/?page_size=100")
+    c.check(r, shown=_has(r, c["introduced_title"]))
+
+
+@scenario("match_detail", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/matches/{c['introduced']}/")
+    c.check(r, shown=_has(r, c["introduced_title"]))
+
+
+@scenario("match_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/matches/{c['introduced']}/")
+    c.check(r, shown=_has(r, c["introduced_title"]))
+
+
+@scenario("coord_match_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/coord/matches/{c['introduced']}/")
+    c.check(r, shown=_has(r, c["introduced_title"]))
+
+
+PARTNER_SHOWN = (PARTNER_CONTACTS["contact_email"], PARTNER_CONTACTS["contact_phone"])
+
+
+@scenario("contacts_before_intro", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/matches/{c['proposed']}/")
+    c.check(r, shown=_has(r, *PARTNER_SHOWN))
+
+
+@scenario("contacts_before_intro", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/matches/{c['proposed']}/")
+    c.check(r, shown=_has(r, *PARTNER_SHOWN))
+
+
+@scenario("contacts_after_intro", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/matches/{c['introduced']}/")
+    c.check(r, shown=_has(r, *PARTNER_SHOWN))
+
+
+@scenario("contacts_after_intro", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/matches/{c['introduced']}/")
+    c.check(r, shown=_has(r, *PARTNER_SHOWN))
+
+
+def _transition(c: Cell, match: str, body: dict, target: str) -> None:
+    r = c.api.post(f"/api/v1/matches/{c[match]}/transition/", body, format="json")
+    c.check(r, changed=_match_state(c[match]) == target)
+
+
+def _coord_action(c: Cell, match: str, body: dict, target: str) -> None:
+    r = c.web.post(f"/coord/matches/{c[match]}/action/", body)
+    c.check(r, changed=_match_state(c[match]) == target)
+
+
+@scenario("introduce", "api")
+def _(c: Cell) -> None:
+    _transition(c, "proposed", {"action": "introduce"}, "introduced")
+
+
+@scenario("introduce", "web")
+def _(c: Cell) -> None:
+    _coord_action(c, "proposed", {"action": "introduce", "comment": ""}, "introduced")
+
+
+def _owner_answered(c: Cell) -> bool:
+    from matching.models import MatchParty
+
+    party = MatchParty.objects.get(match_id=c["introduced"], organization_id=c["owner_org"])
+    return party.response != "pending"
+
+
+@scenario("respond", "api")
+def _(c: Cell) -> None:
+    body = {"accepted": True, "organization": c["owner_org"]}
+    r = c.api.post(f"/api/v1/matches/{c['introduced']}/respond/", body, format="json")
+    c.check(r, changed=_owner_answered(c))
+
+
+@scenario("respond", "web")
+def _(c: Cell) -> None:
+    body = {"answer": "accept", "organization": c["owner_org"]}
+    r = c.web.post(f"/my/matches/{c['introduced']}/respond/", body)
+    c.check(r, changed=_owner_answered(c))
+
+
+@scenario("decline", "api")
+def _(c: Cell) -> None:
+    body = {"action": "decline", "organization": c["owner_org"], "reason": "体制が整わない"}
+    _transition(c, "introduced", body, "declined")
+
+
+@scenario("decline", "web")
+def _(c: Cell) -> None:
+    body = {"answer": "decline", "organization": c["owner_org"], "reason": "体制が整わない"}
+    r = c.web.post(f"/my/matches/{c['introduced']}/respond/", body)
+    c.check(r, changed=_match_state(c["introduced"]) == "declined")
+
+
+@scenario("start_consulting", "api")
+def _(c: Cell) -> None:
+    _transition(c, "accepted", {"action": "start_consulting"}, "consulting")
+
+
+def _party_step(c: Cell, match: str, action: str, target: str) -> None:
+    r = c.web.post(f"/my/matches/{c[match]}/transition/", {"action": action, "comment": ""})
+    c.check(r, changed=_match_state(c[match]) == target)
+
+
+@scenario("start_consulting", "web")
+def _(c: Cell) -> None:
+    _party_step(c, "accepted", "start_consulting", "consulting")
+
+
+@scenario("coord_start_consulting", "web")
+def _(c: Cell) -> None:
+    _coord_action(c, "accepted", {"action": "start_consulting", "comment": ""}, "consulting")
+
+
+@scenario("agree", "api")
+def _(c: Cell) -> None:
+    body = {
+        "action": "agree",
+        "form": "cooperation",
+        "starts_on": "2026-05-01",
+        "ends_on": "2027-03-31",
+        "responsibilities": [
+            {"organization": c["owner_org"], "responsibilities": "訪問の実施"},
+            {"organization": c["partner_org"], "responsibilities": "広報"},
+        ],
+    }
+    _transition(c, "consulting", body, "agreed")
+
+
+@scenario("activate", "api")
+def _(c: Cell) -> None:
+    _transition(c, "agreed", {"action": "activate"}, "active")
+
+
+@scenario("agree", "web")
+def _(c: Cell) -> None:
+    from proposals.models import CollaborationForm
+
+    body = {
+        "form": CollaborationForm.objects.get(code="cooperation").pk,
+        "starts_on": "2026-05-01",
+        "ends_on": "2027-03-31",
+        f"role_{c['owner_org']}": "訪問の実施",
+        f"role_{c['partner_org']}": "広報",
+    }
+    r = c.web.post(f"/my/matches/{c['consulting']}/agree/", body)
+    c.check(r, changed=_match_state(c["consulting"]) == "agreed")
+
+
+@scenario("activate", "web")
+def _(c: Cell) -> None:
+    _party_step(c, "agreed", "activate", "active")
+
+
+@scenario("coord_activate", "web")
+def _(c: Cell) -> None:
+    _coord_action(c, "agreed", {"action": "activate", "comment": ""}, "active")
+
+
+@scenario("complete", "api")
+def _(c: Cell) -> None:
+    _transition(c, "active", {"action": "complete"}, "completed")
+
+
+@scenario("complete", "web")
+def _(c: Cell) -> None:
+    _party_step(c, "active", "complete", "completed")
+
+
+@scenario("coord_complete", "web")
+def _(c: Cell) -> None:
+    _coord_action(c, "active", {"action": "complete", "comment": ""}, "completed")
+
+
+@scenario("cancel", "api")
+def _(c: Cell) -> None:
+    _transition(c, "introduced", {"action": "cancel", "reason": "事業の中止"}, "cancelled")
+
+
+@scenario("cancel", "web")
+def _(c: Cell) -> None:
+    _coord_action(c, "introduced", {"action": "cancel", "reason": "事業の中止"}, "cancelled")
+
+
+# --------------------------------------------------------------------------- consultations
+def _slot(pk: int):
+    from matching.models import ConsultationSlot
+
+    return ConsultationSlot.objects.get(pk=pk)
+
+
+def _slot_placed(place: str) -> bool:
+    from matching.models import ConsultationSlot
+
+    return ConsultationSlot.objects.filter(place=place).exists()
+
+
+@scenario("slot_create", "api")
+def _(c: Cell) -> None:
+    start = timezone.now() + dt.timedelta(days=10)
+    body = {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+            "place": "Room-NEW", "capacity": 2}  # fmt: skip
+    r = c.api.post("/api/v1/consultation-slots/", body, format="json")
+    c.check(r, changed=_slot_placed("Room-NEW"))
+
+
+@scenario("slot_create", "web")
+def _(c: Cell) -> None:
+    day = timezone.localdate() + dt.timedelta(days=10)
+    body = {"date": day.isoformat(), "start_time": "10:00", "end_time": "11:00",
+            "place": "Room-NEW", "capacity": 2}  # fmt: skip
+    r = c.web.post("/coord/slots/", body)
+    c.check(r, changed=_slot_placed("Room-NEW"))
+
+
+@scenario("slot_edit", "api")
+def _(c: Cell) -> None:
+    body = {"place": "Room-MOVED"}
+    r = c.api.patch(f"/api/v1/consultation-slots/{c['free_slot']}/", body, format="json")
+    c.check(r, changed=_slot(c["free_slot"]).place == "Room-MOVED")
+
+
+@scenario("slot_cancel", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/consultation-slots/{c['free_slot']}/cancel/"
+    r = c.api.post(url, {"reason": "会場の都合"}, format="json")
+    c.check(r, changed=_slot(c["free_slot"]).is_cancelled)
+
+
+@scenario("slot_cancel", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/coord/slots/{c['free_slot']}/cancel/", {"reason": "会場の都合"})
+    c.check(r, changed=_slot(c["free_slot"]).is_cancelled)
+
+
+def _booked(c: Cell) -> bool:
+    from matching.models import ConsultationBooking
+
+    return ConsultationBooking.objects.filter(
+        slot_id=c["free_slot"], match_id=c["consulting"], status="booked"
+    ).exists()
+
+
+@scenario("book", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/consultation-slots/{c['free_slot']}/book/"
+    r = c.api.post(url, {"match": c["consulting"]}, format="json")
+    c.check(r, changed=_booked(c))
+
+
+@scenario("book", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/my/matches/{c['consulting']}/book/", {"slot": c["free_slot"]})
+    c.check(r, changed=_booked(c))
+
+
+def _booking_cancelled(c: Cell) -> bool:
+    from matching.models import ConsultationBooking
+
+    return ConsultationBooking.objects.get(pk=c["booking"]).status == "cancelled"
+
+
+@scenario("booking_cancel", "api")
+def _(c: Cell) -> None:
+    r = c.api.post(f"/api/v1/consultations/{c['booking']}/cancel/", {}, format="json")
+    c.check(r, changed=_booking_cancelled(c))
+
+
+@scenario("booking_cancel", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/my/consultations/{c['booking']}/cancel/")
+    c.check(r, changed=_booking_cancelled(c))
+
+
+@scenario("booking_ics", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/consultations/{c['booking']}/ics/")
+    c.check(r, shown=_has(r, "BEGIN:VCALENDAR", "Room-7F"))
+
+
+@scenario("booking_ics", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/consultations/{c['booking']}.ics")
+    c.check(r, shown=_has(r, "BEGIN:VCALENDAR", "Room-7F"))
+
+
+# --------------------------------------------------------------------------- outcomes
+def _evaluated_by(c: Cell) -> bool:
+    from matching.models import Evaluation
+
+    return (
+        c.user is not None
+        and Evaluation.objects.filter(match_id=c["completed"], submitted_by=c.user).exists()
+    )
+
+
+@scenario("evaluation_submit", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/matches/{c['completed']}/evaluations/"
+    r = c.api.post(url, {"grade": "B", "effects": "よかった"}, format="json")
+    c.check(r, changed=_evaluated_by(c))
+
+
+@scenario("evaluation_submit", "web")
+def _(c: Cell) -> None:
+    # The page has one form per organization of the user, hence the prefix.
+    body = {f"ev{c['owner_org']}-grade": "B", "organization": c["owner_org"]}
+    r = c.web.post(f"/my/matches/{c['completed']}/evaluate/", body)
+    c.check(r, changed=_evaluated_by(c))
+
+
+@scenario("evaluation_view", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/matches/{c['completed']}/evaluations/")
+    c.check(r, shown=_has(r, "協働推進課からの評価コメント"))
+
+
+@scenario("follow_up_answer", "api")
+def _(c: Cell) -> None:
+    from matching.models import ContinuationFollowUp
+
+    url = f"/api/v1/follow-ups/{c['follow_up']}/answer/"
+    r = c.api.post(url, {"answer": "continued"}, format="json")
+    c.check(r, changed=ContinuationFollowUp.objects.get(pk=c["follow_up"]).answer != "")
+
+
+@scenario("follow_up_answer", "web")
+def _(c: Cell) -> None:
+    from matching.models import ContinuationFollowUp
+
+    pk = c["follow_up"]
+    r = c.web.post(f"/my/follow-ups/{pk}/", {f"fu{pk}-answer": "continued", f"fu{pk}-reason": ""})
+    c.check(r, changed=ContinuationFollowUp.objects.get(pk=pk).answer != "")
+
+
+@scenario("case_book", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/cases/")
+    c.check(r, shown=_has(r, c["evaluated_title"]))
+
+
+# --------------------------------------------------------------------------- notifications
+def _own_notification(c: Cell) -> int | None:
+    return c["notifications"].get(c.role)
+
+
+def _read(pk: int | None) -> bool:
+    from notifications.models import Notification
+
+    return pk is not None and Notification.objects.get(pk=pk).read_at is not None
+
+
+@scenario("inbox", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/notifications/?page_size=100")
+    c.check(r, shown=_has(r, f"権限テストの通知（{c.role}）"))
+    assert not _has(r, c["victim_title"])
+
+
+@scenario("inbox", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/my/notifications/")
+    c.check(r, shown=_has(r, f"権限テストの通知（{c.role}）"))
+    assert not _has(r, c["victim_title"])
+
+
+@scenario("notification_of_other", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/notifications/{c['notifications']['partner']}/")
+    c.check(r, shown=_has(r, c["victim_title"]))
+
+
+@scenario("mark_read_own", "api")
+def _(c: Cell) -> None:
+    pk = _own_notification(c) or c["notifications"]["partner"]
+    r = c.api.post(f"/api/v1/notifications/{pk}/read/")
+    c.check(r, changed=_read(pk))
+
+
+@scenario("mark_read_own", "web")
+def _(c: Cell) -> None:
+    pk = _own_notification(c) or c["notifications"]["partner"]
+    r = c.web.post("/my/notifications/", {"ids": [pk]})
+    c.check(r, changed=_read(pk))
+
+
+@scenario("mark_read_other", "api")
+def _(c: Cell) -> None:
+    pk = c["notifications"]["partner"]
+    r = c.api.post(f"/api/v1/notifications/{pk}/read/")
+    c.check(r, changed=_read(pk))
+
+
+@scenario("mark_read_other", "web")
+def _(c: Cell) -> None:
+    pk = c["notifications"]["partner"]
+    r = c.web.post("/my/notifications/", {"ids": [pk]})
+    c.check(r, changed=_read(pk))
+
+
+def _prefers_email(c: Cell) -> bool:
+    from notifications.models import Preference
+
+    return Preference.objects.filter(kind="*", channel="email").exists()
+
+
+@scenario("preferences", "api")
+def _(c: Cell) -> None:
+    body = {"preferences": [{"kind": "*", "channel": "email"}]}
+    r = c.api.put("/api/v1/notification-preferences/", body, format="json")
+    c.check(r, changed=_prefers_email(c))
+    if c.ok:  # and only the user's own
+        from notifications.models import Preference
+
+        assert set(Preference.objects.values_list("user_id", flat=True)) == {c.user.pk}
+
+
+@scenario("preferences", "web")
+def _(c: Cell) -> None:
+    r = c.web.post("/my/notifications/settings/", {"kind__*": "email"})
+    c.check(r, changed=_prefers_email(c))
+
+
+# --------------------------------------------------------------------------- KPI, operations
+@scenario("kpi_dashboard", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/coord/kpi/")
+    c.check(r, shown=r.status_code == 200 and _has(r, "<canvas"))
+
+
+@scenario("progress_sheet", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/coord/kpi/progress-sheet.csv")
+    c.check(r, shown=_has(r, c["completed_title"]))
+
+
+@scenario("consultation_kpi", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/consultations/kpi/")
+    c.check(r, shown=r.status_code == 200 and "offered" in r.json())
+
+
+@scenario("continuation_rate", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/reports/continuation-rate/")
+    c.check(r, shown=r.status_code == 200 and "rows" in r.json())
+
+
+def _rescored(c: Cell) -> bool:
+    from matching.models import RescoreRun
+
+    return RescoreRun.objects.exists()
+
+
+@scenario("rescore", "api")
+def _(c: Cell) -> None:
+    c.check(c.api.post("/api/v1/matching/rescores/"), changed=_rescored(c))
+
+
+@scenario("rescore", "web")
+def _(c: Cell) -> None:
+    c.check(c.web.post("/coord/rescore/"), changed=_rescored(c))
+
+
+# --------------------------------------------------------------------------- personal data
+@scenario("privacy_page", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/my/privacy/")
+    c.check(r, shown=_has(r, f"/my/privacy/{c['owner_org']}/export.json"))
+
+
+def _export_checks(c: Cell, r) -> None:
+    c.check(r, shown=_has(r, '"deletion_requests"', *OWNER_CONTACTS.values()))
+    if c.ok and c.role != "owner":  # a coordinator's export is written to the access log
+        from organizations.models import PersonalDataAccess
+
+        log = PersonalDataAccess.objects.filter(actor=c.user, object_pk=str(c["owner_org"]))
+        assert any((e.additional_data or {}).get("via") == "export" for e in log)
+
+
+@scenario("org_export", "api")
+def _(c: Cell) -> None:
+    _export_checks(c, c.api.get(f"/api/v1/organizations/{c['owner_org']}/export/"))
+
+
+@scenario("org_export", "web")
+def _(c: Cell) -> None:
+    _export_checks(c, c.web.get(f"/my/privacy/{c['owner_org']}/export.json"))
+
+
+@scenario("deletion_request_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/organizations/{c['owner_org']}/deletion-requests/")
+    c.check(r, shown=_has(r, "権限テストの過去の削除請求"))
+
+
+def _deletion_requested(reason: str) -> bool:
+    from organizations.models import DeletionRequest
+
+    return DeletionRequest.objects.filter(reason=reason, status="pending").exists()
+
+
+@scenario("deletion_request", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/organizations/{c['owner_org']}/deletion-requests/"
+    r = c.api.post(url, {"reason": "退会（API）", "confirm": True}, format="json")
+    c.check(r, changed=_deletion_requested("退会（API）"))
+
+
+@scenario("deletion_request", "web")
+def _(c: Cell) -> None:
+    body = {"reason": "退会（画面）", "confirm": "on"}
+    r = c.web.post(f"/my/privacy/{c['owner_org']}/delete/", body)
+    c.check(r, changed=_deletion_requested("退会（画面）"))
+
+
+# --------------------------------------------------------------------------- admin
+@scenario("admin_index", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/")
+    c.check(r, shown=r.status_code == 200 and _has(r, "/admin/organizations/organization/"))
+
+
+@scenario("admin_changelist", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/organizations/organization/")
+    c.check(r, shown=_has(r, "NPO法人 権限テストの会"))
+
+
+@scenario("admin_org_contacts", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/admin/organizations/organization/{c['owner_org']}/change/")
+    c.check(r, shown=_has(r, OWNER_CONTACTS["contact_email"]))
+
+
+@scenario("admin_add_user", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/organizations/user/add/")
+    c.check(r, shown=r.status_code == 200 and _has(r, 'name="username"'))
+
+
+@scenario("admin_audit_log", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/auditlog/logentry/")
+    c.check(r, shown=r.status_code == 200)
+
+
+@scenario("admin_deletion_requests", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/organizations/deletionrequest/")
+    pk = c["deletion_request"]
+    c.check(r, shown=_has(r, f"/admin/organizations/deletionrequest/{pk}/change/"))
+
+
+@scenario("admin_deletion_request_note", "web")
+def _(c: Cell) -> None:
+    from organizations.models import DeletionRequest
+
+    pk = c["deletion_request"]
+    body = {"handling_note": "権限テストの対応記録", "_save": "保存"}
+    r = c.web.post(f"/admin/organizations/deletionrequest/{pk}/change/", body)
+    note = DeletionRequest.objects.get(pk=pk).handling_note
+    c.check(r, changed=note == "権限テストの対応記録")
+
+
+@scenario("admin_access_log", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/admin/organizations/personaldataaccess/")
+    c.check(r, shown=_has(r, "権限テストの閲覧記録"))
+
+
+# --------------------------------------------------------------------------- the tests
+CELLS = cells()
+
+
+@pytest.mark.parametrize(
+    ("role", "row", "expected"),
+    CELLS,
+    ids=[f"{role}-{row.key}-{row.channel}" for role, row, _e in CELLS],
+)
+def test_cell(role: str, row: Row, expected: str, world, db) -> None:
+    SCENARIOS[(row.key, row.channel)](Cell(role, row, expected, world))
+
+
+def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
+    rows = {(row.key, row.channel) for row in ROWS}
+    assert rows == set(SCENARIOS), rows ^ set(SCENARIOS)
+
+
+def test_docs_show_the_table_as_it_is() -> None:
+    """docs/security.md carries the rendered table, unchanged (regenerate it with
+    ``python -m tsunagu.permission_matrix``)."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "security.md").read_text("utf-8")
+    assert render_markdown() in doc

@@ -1,0 +1,111 @@
+"""The coordinators' pages (``/coord/``): review queue, interest requests, match board,
+consultation slots, organizations to verify, full re-score, registry import.
+
+Thin views: every decision goes through the services (``review``, ``workflow``,
+``consultations``, ``services``, ``organizations.imports``), whose Japanese messages are
+shown as they are. Only users who ``can_coordinate`` get in (others 403; anonymous → login).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from matching.consultations import calendar
+from matching.consultations import services as consultations
+from matching.consultations.api import fiscal_year_bounds
+from matching.models import ConsultationSlot
+from web.coordinator.forms import (
+    SlotCancelForm,
+    SlotForm,
+)
+from web.coordinator.helpers import coordinator_required, form_errors
+
+SLOT_ERROR_FIELDS = {"ends_at": "end_time", "starts_at": "date", "place": "place",
+                     "capacity": "capacity"}  # fmt: skip
+
+
+@coordinator_required
+def slots(request: HttpRequest) -> HttpResponse:
+    form = SlotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            slot = consultations.publish_slot(
+                request.user,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                place=data["place"],
+                online_url=data["online_url"],
+                capacity=data["capacity"],
+                note=data["note"],
+            )
+        except consultations.ConsultationError as exc:
+            form.add_error(SLOT_ERROR_FIELDS.get(exc.code), str(exc.message))
+        else:
+            when = timezone.localtime(slot.starts_at)
+            messages.success(
+                request,
+                gettext("%(when)s のコマを公開しました。")
+                % {"when": when.strftime("%Y-%m-%d %H:%M")},
+            )
+            return redirect("coord:slots")
+    today = timezone.localdate()
+    upcoming = (
+        ConsultationSlot.objects.filter(
+            starts_at__gte=timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+        )
+        .select_related("coordinator")
+        .order_by("starts_at", "pk")
+    )
+    days: dict = OrderedDict()
+    for slot in upcoming[:200]:
+        days.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    start, end = fiscal_year_bounds(today)
+    monday = calendar.week_start(today)
+    if request.GET.get("week"):
+        try:
+            monday = calendar.week_start(dt.date.fromisoformat(request.GET["week"]))
+        except ValueError:
+            messages.error(
+                request, gettext("週の指定が正しくありません（例: 2026-11-23）。今週を表示します。")
+            )
+    context = {
+        "form": form,
+        "week": calendar.week_calendar(monday),
+        "week_start": monday,
+        "week_end": monday + dt.timedelta(days=6),
+        "previous_week": monday - dt.timedelta(days=7),
+        "next_week": monday + dt.timedelta(days=7),
+        "this_week": calendar.week_start(today),
+        "days": list(days.items()),
+        "usage": calendar.slot_usage(start, end),
+        "fiscal_start": start.date(),
+        "fiscal_end": (end - dt.timedelta(days=1)).date(),
+        "cancel_form": SlotCancelForm(),
+    }
+    return render(request, "coordinator/slots.html", context, status=200)
+
+
+@coordinator_required
+@require_POST
+def slot_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    slot = get_object_or_404(ConsultationSlot, pk=pk)
+    form = SlotCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("coord:slots")
+    try:
+        consultations.cancel_slot(slot, request.user, reason=form.cleaned_data["reason"])
+    except consultations.ConsultationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, gettext("コマを取り消しました。予約していた団体に通知しました。"))
+    return redirect("coord:slots")

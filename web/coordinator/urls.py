@@ -1,0 +1,40 @@
+"""The coordinators' pages, mounted at ``/coord/`` (namespace ``coord``)."""
+
+from django.urls import path
+
+from web.coordinator import kpi, matches, organizations, rescore, review, slots
+
+app_name = "coord"
+
+urlpatterns = [
+    path("review/", review.review_queue, name="review"),
+    path("review/decide/", review.review_decide, name="review-decide"),
+    path("interest/", review.interest_list, name="interest"),
+    path(
+        "interest/<int:pk>/accept/",
+        review.interest_handle,
+        {"action": "accept"},
+        name="interest-accept",
+    ),
+    path(
+        "interest/<int:pk>/decline/",
+        review.interest_handle,
+        {"action": "decline"},
+        name="interest-decline",
+    ),
+    path("matches/", matches.match_board, name="matches"),
+    path("matches/<int:pk>/", matches.match_detail, name="match-detail"),
+    path("matches/<int:pk>/action/", matches.match_action, name="match-action"),
+    path("slots/", slots.slots, name="slots"),
+    path("slots/<int:pk>/cancel/", slots.slot_cancel, name="slot-cancel"),
+    path("organizations/unverified/", organizations.unverified_organizations, name="unverified"),
+    path("organizations/<int:pk>/verify/", organizations.verify_organization, name="verify"),
+    path("rescore/", rescore.rescore, name="rescore"),
+    path("import/", organizations.import_upload, name="import"),
+    path("import/confirm/", organizations.import_confirm, name="import-confirm"),
+    path("import/cancel/", organizations.import_cancel, name="import-cancel"),
+    # KPI dashboard and the yearly progress sheet (進行管理シート)
+    path("kpi/", kpi.dashboard, name="kpi-dashboard"),
+    path("kpi/progress-sheet.csv", kpi.progress_sheet_csv, name="kpi-progress-sheet-csv"),
+    path("kpi/progress-sheet.xlsx", kpi.progress_sheet_xlsx, name="kpi-progress-sheet-xlsx"),
+]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from organizations.models import Organization
+from proposals.models import Need, Offer
+from web.public.posts import public_posts
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: what is open now, and where to go next."""
+    needs, offers = public_posts(Need), public_posts(Offer)
+    context = {
+        "organization_count": Organization.objects.filter(is_active=True).count(),
+        "need_count": needs.count(),
+        "offer_count": offers.count(),
+        "recent_needs": needs.order_by("-created_at")[:10],
+        "recent_offers": offers.order_by("-created_at")[:10],
+    }
+    return render(request, "public/home.html", context)
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    """協働の進め方: how a collaboration goes here, step by step."""
+    return render(request, "public/about.html")
