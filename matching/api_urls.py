@@ -37,9 +37,7 @@ router.register("consultations", ConsultationViewSet, basename="consultation")
 urlpatterns = [
     *router.urls,
     # scoring
-    path(
-        "needs/<int:pk>/suggestions/", NeedSuggestionsView.as_view(), name="need-suggestions"
-    ),
+    path("needs/<int:pk>/suggestions/", NeedSuggestionsView.as_view(), name="need-suggestions"),
     path(
         "offers/<int:pk>/suggestions/",
         OfferSuggestionsView.as_view(),
@@ -57,9 +55,7 @@ urlpatterns = [
         name="match-evaluations",
     ),
     path("follow-ups/", FollowUpListView.as_view(), name="follow-up-list"),
-    path(
-        "follow-ups/<int:pk>/answer/", FollowUpAnswerView.as_view(), name="follow-up-answer"
-    ),
+    path("follow-ups/<int:pk>/answer/", FollowUpAnswerView.as_view(), name="follow-up-answer"),
     path(
         "reports/continuation-rate/",
         ContinuationRateView.as_view(),

@@ -421,7 +421,16 @@ def test_image_contains_the_app_data_files():
 def test_settings_paths_the_image_needs_are_inside_packages(settings):
     """In the image settings.BASE_DIR is site-packages: a translation or template directory
     outside the app packages (e.g. a top-level locale/) would not be installed."""
-    packages = ("tsunagu", "organizations", "proposals", "matching", "notifications")
+    packages = (
+        "tsunagu",
+        "lib",
+        "web",
+        "demo",
+        "organizations",
+        "proposals",
+        "matching",
+        "notifications",
+    )
     paths = [Path(p) for p in settings.LOCALE_PATHS]
     paths += [Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])]
     outside = [

@@ -64,11 +64,7 @@ def test_api_docs_work_under_the_policy(client, url):
 
 
 # --------------------------------------------------------------------------- CSRF
-TEMPLATE_DIRS = [
-    ROOT / "tsunagu" / "templates",
-    *(ROOT / app / "templates" for app in ("matching", "notifications", "organizations")),
-    ROOT / "proposals" / "templates",
-]
+TEMPLATE_DIRS = [ROOT / "web" / "templates", ROOT / "notifications" / "templates"]
 # Forms that post without a session, authorized by a signed token in their URL instead.
 CSRF_EXEMPT_FORMS = {"unsubscribe.ja.html", "unsubscribe.en.html"}
 

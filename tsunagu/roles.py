@@ -122,5 +122,6 @@ def on_post_migrate(sender, **kwargs: Any) -> None:
     app by app on this same signal, so act on the last app's turn, when all exist."""
     from django.apps import apps
 
-    if sender is list(apps.get_app_configs())[-1]:
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is with_models[-1]:
         coordinator_group(refresh=True)

@@ -40,5 +40,3 @@ def rescore_chunk(self, run_id: int, need_ids: list[int]) -> int:
     except Exception as exc:
         services.fail_run(run_id, exc)
         raise
-
-

@@ -56,7 +56,7 @@ def _page(request: HttpRequest, forms_by_org: dict | None = None, status: int = 
                 "form": (forms_by_org or {}).get(org.pk) or DeletionRequestForm(),
             }
         )
-    return render(request, "member/erasure.html", {"rows": rows}, status=status)
+    return render(request, "member/privacy.html", {"rows": rows}, status=status)
 
 
 @login_required
