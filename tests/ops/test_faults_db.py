@@ -27,7 +27,7 @@ import pytest
 from django.urls import get_resolver
 from servers import PostgresServer, free_port, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HTML_MESSAGE = "ただいまサービスを利用できません"
 API_MESSAGE = "データベースに接続できません"
 
@@ -180,7 +180,9 @@ def app_on_own_postgres(tmp_path):
         )
         env.pop("DJANGO_SETTINGS_MODULE", None)
         _django(env, "migrate", "--noinput")
-        out = _django(env, "shell", "-c", SEED.format(tests=str(Path(__file__).parent)))
+        out = _django(
+            env, "shell", "-c", SEED.format(tests=str(Path(__file__).resolve().parents[1]))
+        )
         session_key = out.split("SESSION", 1)[1].strip()
         port = free_port()
         log = open(tmp_path / "gunicorn.log", "wb")

@@ -27,7 +27,7 @@ PAGES = [
     "/coord/rescore/",
     "/coord/import/",
 ]
-TEMPLATES = Path(__file__).resolve().parents[1] / "matching" / "templates" / "matching" / "coord"
+TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates" / "coordinator"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "organizations.csv"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "organizations.csv"
 
 HEADER = (
     "登録番号,団体名,ふりがな,種別,NPO法人区分,活動分野,活動地域,団体紹介,"

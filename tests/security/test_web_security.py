@@ -19,7 +19,7 @@ from lib import ratelimit
 from matching.models import InterestRequest
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _policy(response) -> dict[str, list[str]]:

@@ -27,7 +27,7 @@ from proposals.models import Need
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Content compared row by row (as text, in id order): people, organizations, posts, the
 # engine's output, the workflow and its history, notifications.
 KEY_TABLES = [

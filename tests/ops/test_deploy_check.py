@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # security.W021: SECURE_HSTS_PRELOAD is off. Preloading commits the whole domain (often the
 # city's lg.jp domain) to HTTPS in browsers' source code; the city decides, not us.

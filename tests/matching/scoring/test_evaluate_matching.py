@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import dev_dataset
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
