@@ -35,13 +35,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from lib.errors import Invalid
+
 DATA_DIR = Path(__file__).resolve().parent
 DEMO_SOURCE = "demo"
 AREA_PREFIX = "demo-"
 USER_PREFIX = "demo-"
 DEMO_PASSWORD = "tsunagu-demo-2026"  # デモ専用。本番環境では使わないこと (demo only).
 DEFAULT_URL = "http://127.0.0.1:8000/"
-# Rows added by ``load_demo --scale N`` (tsunagu/demo/scale.py): kept by a plain reload,
+# Rows added by ``load_demo --scale N`` (demo/scale.py): kept by a plain reload,
 # deleted with the demo.
 COPY_ID_REGEX = r"-x[0-9]{2,}$"
 SCALE_USER_PREFIX = f"{USER_PREFIX}scale-"
@@ -385,11 +387,16 @@ def _load_posts(
         post = model.objects.filter(source=DEMO_SOURCE, external_id=key).first()
         if post is None:
             post = model(source=DEMO_SOURCE, external_id=key)
+        status = row.get("status", Status.OPEN)
+        if post.pk is not None and not post.can_change_status_to(status):
+            # Moved by a visitor where the demo's status cannot follow (archived is final):
+            # keep theirs, so that loading again (manage.py up) still works; --reset restores.
+            status = post.status
         values: dict[str, Any] = {
             "organization": org,
             "title": row["title"],
             "description": _text(row["description"]),
-            "status": row.get("status", Status.OPEN),
+            "status": status,
             "starts_on": starts_on,
             "ends_on": ends_on,
             "author": authors.get(row["org"]),
@@ -410,6 +417,9 @@ def _load_posts(
             values["capacity"] = row.get("capacity", 1)
         try:
             save_post(post, values)
+        except Invalid as exc:  # refused by the post rules (proposals.services)
+            errors = {name: [str(m) for m in ms] for name, ms in exc.field_errors().items()}
+            raise DemoError(f"{key}: {errors}") from exc
         except ValidationError as exc:
             raise DemoError(f"{key}: {exc.message_dict}") from exc
         keys.append(key)

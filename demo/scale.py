@@ -15,8 +15,8 @@ from the demo's own rows rather than invented text:
   consultation bookings (in copied slots of the demo coordinators), copied from the demo's
   matches onto the copied posts.
 * notifications for the demo users about those matches and about new suggestions.
-* suggestions: computed by the real engine (``matching.adapter.rank_needs_chunk``) for
-  every open demo need, the base ones included, once everything is stored.
+* suggestions: computed by the real engine (``matching.scoring.adapter.rank_needs_chunk``)
+  for every open demo need, the base ones included, once everything is stored.
 
 Rows are bulk-created (one ``INSERT`` per model and copy), so 10× takes seconds, not
 minutes. Copies are marked by ``external_id`` (``demo-org-001-x02``) and usernames

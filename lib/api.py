@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from lib.errors import Forbidden, Invalid, NotFound, ServiceError
 from lib.japanese import query_variants, split_query
 
 
@@ -19,14 +20,35 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+def api_exception(exc: ServiceError) -> exceptions.APIException:
+    """The API's answer to a service's refusal (lib.errors): the only translation."""
+    if isinstance(exc, Invalid):
+        if exc.errors is None and not exc.field:
+            return exceptions.ValidationError({"detail": exc.message})
+        return exceptions.ValidationError(exc.field_errors())
+    if isinstance(exc, Forbidden):
+        return exceptions.PermissionDenied(str(exc.message) or None, code=exc.code)
+    if isinstance(exc, NotFound):
+        return exceptions.NotFound(str(exc.message) or None, code=exc.code)
+    refused = exceptions.APIException(
+        {"detail": exc.message or Conflict.default_detail, "code": exc.code, **exc.extra},
+        code=exc.code,
+    )
+    refused.status_code = exc.status
+    return refused
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus model-level errors turned into 400s instead of 500s.
+    """DRF's handler, plus the services' refusals (lib.errors) and model-level errors
+    turned into 4xx answers instead of 500s.
 
     Model ``clean()`` and database constraints are the last line of defence; serializers
     validate first, but a race (two requests creating the same thing) must still answer
     with a clear 400/409, never a trace.
     """
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, ServiceError):
+        exc = api_exception(exc)
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, IntegrityError):
@@ -40,7 +62,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
 
 

@@ -1,4 +1,4 @@
-"""Authentication classes for the API (kept apart from tsunagu.api: REST framework imports
+"""Authentication classes for the API (kept apart from lib.api: REST framework imports
 these while it is still loading its views)."""
 
 from __future__ import annotations

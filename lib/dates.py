@@ -1,11 +1,15 @@
-"""Business days in Japan: weekends, public holidays (jpholiday) and the New Year break
-that city offices close for (12/29–1/3)."""
+"""Date arithmetic of a Japanese city office, in plain functions.
+
+Business days (weekends, public holidays from jpholiday and the New Year break that city
+offices close for, 12/29–1/3), calendar months, fiscal years (年度, April to March), and the
+clock of the date-driven services (``clock``: the date they take as ``today``, and the
+moment they record).
+"""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import logging
 
 import jpholiday
 from django.utils import timezone
@@ -54,10 +58,25 @@ def fiscal_year(day: dt.date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-logger = logging.getLogger(__name__)
+def fiscal_year_range(fy: int) -> tuple[dt.date, dt.date]:
+    """[1 April fy, 1 April fy+1): fiscal year 2026 is 2026-04-01 to 2027-03-31."""
+    return dt.date(fy, 4, 1), dt.date(fy + 1, 4, 1)
 
 
-# --- Clock and recipients -------------------------------------------------------------
+def fiscal_year_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The fiscal year containing ``day`` as aware datetimes [start, end) in local time."""
+    start, end = fiscal_year_range(fiscal_year(day))
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time(0, 0))),
+        timezone.make_aware(dt.datetime.combine(end, dt.time(0, 0))),
+    )
+
+
+def current_fiscal_year(today: dt.date | None = None) -> int:
+    return fiscal_year(today or timezone.localdate())
+
+
+# --- The clock of date-driven services ---------------------------------------------
 def clock(today: dt.date | None) -> tuple[dt.date, dt.datetime]:
     """(today, the timestamp to record). A ``today`` other than the real one is a
     controlled clock: stamps are then that day at 9:00 local time, when the daily tasks

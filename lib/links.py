@@ -2,8 +2,8 @@
 
 Paths only (the email renderer makes them absolute with the site URL). The member pages
 live under /my/ and the coordinators' under /coord/; both are part of this platform, so
-these strings are the contract with tsunagu/member/urls.py and matching/urls_coord.py
-(tests/test_web_member_match.py resolves every one of them).
+these strings are the contract with web/member/urls.py and web/coordinator/urls.py
+(tests/web/test_web_member_match.py resolves every one of them).
 """
 
 from __future__ import annotations

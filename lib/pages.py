@@ -1,4 +1,5 @@
-"""Plain helpers for the public web pages (used by the apps' page views)."""
+"""Plain helpers for the web pages (``web/``): pagination, and the search forms' filters
+of the public lists."""
 
 from __future__ import annotations
 

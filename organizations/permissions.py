@@ -1,12 +1,27 @@
 """Who may do what with organizations and their posts.
 
-Kept in one place so that the API, the admin and (later) the web pages ask the same question.
+Kept in one place so that the API, the admin and the web pages ask the same question.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
+
+
+def is_coordinator(user) -> bool:
+    """A signed-in coordinator or platform admin (``User.can_coordinate``): the one test
+    behind every coordinator-only page, API call and service."""
+    return bool(user and user.is_authenticated and user.can_coordinate)
+
+
+class IsCoordinator(permissions.BasePermission):
+    """REST framework's side of ``is_coordinator``."""
+
+    message = _("コーディネーターだけが実行できます。")
+
+    def has_permission(self, request, view) -> bool:
+        return is_coordinator(request.user)
 
 
 def can_edit_organization(user, organization) -> bool:

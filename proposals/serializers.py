@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from rest_framework import serializers
 
+from lib.errors import ServiceError
 from organizations.models import Area, Field, Organization, ResourceKind
-from organizations.permissions import can_post_for
 from organizations.serializers import CodeField
 from proposals.models import CollaborationForm, Need, Offer, Support
-from proposals.services import save_post
+from proposals.services import check_post, save_post
 
 
 class CollaborationFormSerializer(serializers.ModelSerializer):
@@ -24,7 +26,7 @@ class SupportSerializer(serializers.ModelSerializer):
 
 
 class PostSerializer(serializers.ModelSerializer):
-    """Shared by needs and offers: validation of ownership, period and status."""
+    """Shared by needs and offers: the wire format; the rules are the service's."""
 
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.filter(is_active=True)
@@ -58,52 +60,35 @@ class PostSerializer(serializers.ModelSerializer):
         "updated_at",
     ]
 
-    def validate_title(self, value: str) -> str:
-        if not value.strip():
-            raise serializers.ValidationError(_("タイトルを入力してください。"))
-        return value.strip()
+    # The rules (ownership, period, status transition, kind) are proposals.services'; the
+    # serializer only parses the wire format and answers a refusal as a field-level 400.
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        post = self.instance if self.instance is not None else self.Meta.model()
+        with _as_validation_error():
+            return check_post(post, attrs, actor=self.context["request"].user)
 
-    def validate_description(self, value: str) -> str:
-        if not value.strip():
-            raise serializers.ValidationError(_("内容を入力してください。"))
-        return value.strip()
-
-    def validate_organization(self, organization: Organization) -> Organization:
-        if self.instance is not None and organization.pk != self.instance.organization_id:
-            raise serializers.ValidationError(_("投稿団体は変更できません。"))
-        user = self.context["request"].user
-        if not can_post_for(user, organization):
-            raise serializers.ValidationError(_("この団体の名前で投稿する権限がありません。"))
-        return organization
-
-    def validate_status(self, value: str) -> str:
-        if self.instance is not None and not self.instance.can_change_status_to(value):
-            raise serializers.ValidationError(
-                _("「%(old)s」から「%(new)s」には変更できません。")
-                % {
-                    "old": self.instance.get_status_display(),
-                    "new": dict(self.fields["status"].choices)[value],
-                }
-            )
-        return value
-
-    def validate(self, attrs):
-        starts_on = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
-        ends_on = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
-        if starts_on and ends_on and ends_on < starts_on:
-            raise serializers.ValidationError(
-                {"ends_on": _("終了日は開始日以降の日付にしてください。")}
-            )
-        return attrs
-
-    @transaction.atomic
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Need | Offer:
         validated_data["author"] = self.context["request"].user
-        return save_post(self.Meta.model(), validated_data)
+        return self._save(self.Meta.model(), validated_data)
 
-    @transaction.atomic
-    def update(self, instance, validated_data):
-        return save_post(instance, validated_data)
+    def update(self, instance: Need | Offer, validated_data: dict[str, Any]) -> Need | Offer:
+        return self._save(instance, validated_data)
+
+    def _save(self, post: Need | Offer, data: dict[str, Any]) -> Need | Offer:
+        # save_post checks again under a row lock: a change committed since validate()
+        # (another request archiving the post) is refused here, as the same 400.
+        with _as_validation_error():
+            return save_post(post, data, actor=self.context["request"].user)
+
+
+@contextmanager
+def _as_validation_error() -> Iterator[None]:
+    """A service's refusal as DRF's 400 with field-level messages, as the API always
+    answered (also ``Forbidden`` to post for an organization: a 400 on ``organization``)."""
+    try:
+        yield
+    except ServiceError as exc:
+        raise serializers.ValidationError(exc.field_errors()) from exc
 
 
 class NeedSerializer(PostSerializer):
@@ -122,20 +107,6 @@ class NeedSerializer(PostSerializer):
             "beneficiaries",
             "budget_note",
         ]
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        organization = attrs.get("organization", getattr(self.instance, "organization", None))
-        kind = attrs.get("kind", getattr(self.instance, "kind", None))
-        if organization is not None and not kind:
-            attrs["kind"] = kind = Need.default_kind_for(organization)
-        if (
-            kind == Need.Kind.ADMINISTRATIVE
-            and organization is not None
-            and organization.kind != Organization.Kind.CITY_DEPARTMENT
-        ):
-            raise serializers.ValidationError({"kind": _("行政提案は市の部署だけが投稿できます。")})
-        return attrs
 
 
 class OfferSerializer(PostSerializer):

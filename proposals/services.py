@@ -1,28 +1,157 @@
-"""Plain functions that change needs and offers; views, admin and commands call these."""
+"""Plain functions that change needs and offers; views, admin and commands call these.
+
+The rules of a post live here, once: the API serializers, the member's web form, the admin
+and the importers (dataset and demo loaders) all go through :func:`check_post` /
+:func:`save_post`, and a refusal is one of ``lib.errors`` (``Invalid``, ``Forbidden``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Need, Offer
+from lib.errors import Forbidden, Invalid
+from organizations.models import Organization
+from organizations.permissions import can_post_for
+from proposals.models import Need, Offer, Status
+
+if TYPE_CHECKING:
+    from organizations.models import User
 
 M2M_FIELDS = ("fields", "areas", "forms", "resources", "poster_supports")
 
 
+def check_post(
+    post: Need | Offer,
+    data: Mapping[str, Any],
+    *,
+    actor: User | None = None,
+    lock: bool = False,
+) -> dict[str, Any]:
+    """Check ``data`` as a change to ``post`` (new when unsaved); return it cleaned.
+
+    Values missing from ``data`` are the post's own (a partial update). Cleaned means:
+    title and description stripped, a need's empty kind set to its organization's default.
+    Raises ``Invalid`` (field by field) or, when ``actor`` may not post for the
+    organization, ``Forbidden`` with ``field="organization"``. Writes nothing; ``lock``
+    (inside a transaction only) holds the post's row until the transaction ends, so that
+    the stored status cannot change between the check and the write.
+    """
+    cleaned = dict(data)
+    stored = _stored(post, lock=lock)
+    organization = data.get("organization", _organization_of(post))
+
+    # Field by field first (as a form or serializer would), then the rules that combine
+    # fields, which need the single fields to be right.
+    errors: dict[str, list[Any]] = {}
+    if (
+        stored is not None
+        and organization is not None
+        and organization.pk != stored["organization_id"]
+    ):
+        errors["organization"] = [_("投稿団体は変更できません。")]
+    elif actor is not None and organization is not None and not can_post_for(actor, organization):
+        # Before any input is looked at: who may not post learns nothing about their input.
+        raise Forbidden(_("この団体の名前で投稿する権限がありません。"), field="organization")
+
+    for name, message in (
+        ("title", _("タイトルを入力してください。")),
+        ("description", _("内容を入力してください。")),
+    ):
+        value = data.get(name, getattr(post, name))
+        if isinstance(value, str):
+            value = value.strip()
+            if name in data:
+                cleaned[name] = value
+        if not value:
+            errors[name] = [message]
+
+    status = data.get("status")
+    if stored is not None and status is not None and status in Status.values:
+        # The stored status, not the in-memory one: a form may already have assigned the
+        # new value to the instance.
+        old = type(post)(status=stored["status"])
+        if not old.can_change_status_to(status):
+            errors["status"] = [
+                _formatted(
+                    _("「%(old)s」から「%(new)s」には変更できません。"),
+                    old=Status(old.status).label,
+                    new=Status(status).label,
+                )
+            ]
+
+    if errors:
+        raise _invalid(errors)
+
+    starts_on = data.get("starts_on", post.starts_on)
+    ends_on = data.get("ends_on", post.ends_on)
+    if starts_on and ends_on and ends_on < starts_on:
+        raise Invalid(_("終了日は開始日以降の日付にしてください。"), field="ends_on")
+
+    if isinstance(post, Need) and organization is not None:
+        kind = data["kind"] if "kind" in data else post.kind
+        if not kind:
+            cleaned["kind"] = kind = Need.default_kind_for(organization)
+        if (
+            kind == Need.Kind.ADMINISTRATIVE
+            and organization.kind != Organization.Kind.CITY_DEPARTMENT
+        ):
+            raise Invalid(_("行政提案は市の部署だけが投稿できます。"), field="kind")
+    return cleaned
+
+
 @transaction.atomic
-def save_post(post: Need | Offer, data: dict[str, Any]) -> Need | Offer:
+def save_post(
+    post: Need | Offer, data: dict[str, Any], *, actor: User | None = None
+) -> Need | Offer:
     """Create or update a need or offer with its many-to-many fields, atomically.
+
+    Every rule of :func:`check_post` is checked first, with the row locked; a refusal
+    (``Invalid`` / ``Forbidden``) leaves the database and ``post`` untouched. Without
+    ``actor`` (importers, the admin) no permission is asked.
 
     ``transaction.on_commit`` hooks registered by the matching app re-score the post once
     the change is committed.
     """
-    relations = {name: data.pop(name) for name in M2M_FIELDS if name in data}
-    for name, value in data.items():
+    cleaned = check_post(post, data, actor=actor, lock=True)
+    relations = {name: cleaned.pop(name) for name in M2M_FIELDS if name in cleaned}
+    for name, value in cleaned.items():
         setattr(post, name, value)
     post.full_clean(exclude=[*relations, "author"], validate_unique=False)
     post.save()
     for name, value in relations.items():
         getattr(post, name).set(value)
     return post
+
+
+def _stored(post: Need | Offer, *, lock: bool) -> dict[str, Any] | None:
+    """The post's status and organization as stored, or None for a new post."""
+    if post.pk is None:
+        return None
+    rows = type(post).objects.filter(pk=post.pk)
+    if lock:
+        rows = rows.select_for_update()
+    return rows.values("status", "organization_id").first()
+
+
+def _organization_of(post: Need | Offer) -> Organization | None:
+    return post.organization if post.organization_id is not None else None
+
+
+def _format(message: Any, **params: Any) -> str:
+    return str(message) % {name: str(value) for name, value in params.items()}
+
+
+# Still lazy: rendered in the language of whoever reads it (the request's, or English too
+# in the loaders' reports), not the one active when the refusal was raised.
+_formatted = lazy(_format, str)
+
+
+def _invalid(errors: dict[str, list[Any]]) -> Invalid:
+    # A message too, for callers that show one line (the loaders' error reports).
+    message = " ".join(str(m) for messages in errors.values() for m in messages)
+    return Invalid(message, errors=errors)

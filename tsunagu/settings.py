@@ -122,7 +122,7 @@ else:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache counts rate limits (tsunagu/ratelimit.py): per process by default; production
+# The cache counts rate limits (lib/ratelimit.py): per process by default; production
 # (docker-compose.yml) shares Redis among the web workers so a limit holds across them.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
@@ -253,7 +253,7 @@ SPECTACULAR_SETTINGS = {
     # Document the error answers (400/401/403/404/409/413/429/503) of every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "lib.api_schema.add_error_responses",
+        "lib.openapi.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "PostStatusEnum": "proposals.models.Status",

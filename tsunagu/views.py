@@ -1,3 +1,6 @@
+"""The health check (``/healthz``), the project's one view of its own: the HTML pages live
+in ``web/`` and the API views in each app."""
+
 from __future__ import annotations
 
 from django.db import connection

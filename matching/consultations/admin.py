@@ -1,7 +1,7 @@
 """Admin for consultations: slots with their bookings, and the bookings themselves.
 
-Seats and statuses change through ``matching.consultations`` (so that counters, calendars
-and notifications stay right): here the counters and statuses are read-only.
+Seats and statuses change through ``matching.consultations.services`` (so that counters,
+calendars and notifications stay right): here the counters and statuses are read-only.
 """
 
 from __future__ import annotations

@@ -1,14 +1,13 @@
 """Consultation API: slots (コマ), bookings, .ics files, the private calendar feed, the KPI.
 
-Thin views: every change is a call to ``matching.consultations``; its ``ConsultationError``
-becomes a 400/403/409 answer with a Japanese message.
+Thin views: every change is a call to ``matching.consultations.services``; its
+``ServiceError`` becomes a 400/403/409 answer with a Japanese message. The feed itself
+(``calendar_feed``, no login: the token is in the URL) is mounted by ``matching/urls.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,8 +23,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lib.dates import fiscal_year_bounds
 from matching.consultations import calendar as calendar_mod
-from matching.consultations import ical, services
+from matching.consultations import ical, services, slots
 from matching.consultations.serializers import (
     AttendanceSerializer,
     BookSlotSerializer,
@@ -37,22 +37,8 @@ from matching.consultations.serializers import (
     RescheduleSerializer,
     SlotUsageSerializer,
 )
-from matching.matches.permissions import is_coordinator
 from matching.models import ConsultationBooking, ConsultationSlot, Match
-
-
-class ServiceError(exceptions.APIException):
-    def __init__(self, error: services.ConsultationError) -> None:
-        self.status_code = error.status_code
-        super().__init__(detail=str(error.message), code=error.code)
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    try:
-        yield
-    except services.ConsultationError as exc:
-        raise ServiceError(exc) from exc
+from organizations.permissions import is_coordinator
 
 
 class ICalendarRenderer(renderers.BaseRenderer):
@@ -94,13 +80,6 @@ def parse_when(value: str | None, *, end: bool = False) -> dt.datetime | None:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
-
-
-def fiscal_year_bounds(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The Japanese fiscal year (年度, April to March) containing ``today``."""
-    year = today.year if today.month >= 4 else today.year - 1
-    start = timezone.make_aware(dt.datetime(year, 4, 1))
-    return start, timezone.make_aware(dt.datetime(year + 1, 4, 1))
 
 
 class CanUseConsultations(permissions.BasePermission):
@@ -167,16 +146,12 @@ class ConsultationSlotViewSet(
         return queryset
 
     def perform_create(self, serializer) -> None:
-        with service_errors():
-            serializer.instance = services.publish_slot(
-                self.request.user, **serializer.validated_data
-            )
+        serializer.instance = slots.publish_slot(self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer) -> None:
-        with service_errors():
-            serializer.instance = services.update_slot(
-                serializer.instance, self.request.user, **serializer.validated_data
-            )
+        serializer.instance = slots.update_slot(
+            serializer.instance, self.request.user, **serializer.validated_data
+        )
 
     @extend_schema(request=CancelSerializer, responses=ConsultationSlotSerializer)
     @action(detail=True, methods=["post"])
@@ -184,10 +159,9 @@ class ConsultationSlotViewSet(
         """Withdraw the slot: its bookings are cancelled and everyone is told."""
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with service_errors():
-            slot = services.cancel_slot(
-                self.get_object(), request.user, reason=body.validated_data.get("reason", "")
-            )
+        slot = slots.cancel_slot(
+            self.get_object(), request.user, reason=body.validated_data.get("reason", "")
+        )
         return Response(self.get_serializer(slot).data)
 
     @extend_schema(request=BookSlotSerializer, responses={201: ConsultationBookingSerializer})
@@ -199,8 +173,7 @@ class ConsultationSlotViewSet(
         match = Match.objects.filter(pk=body.validated_data["match"]).first()
         if match is None:
             raise exceptions.ValidationError({"match": [_("マッチが見つかりません。")]})
-        with service_errors():
-            booking = services.book(self.get_object(), match, request.user)
+        booking = services.book(self.get_object(), match, request.user)
         return Response(
             ConsultationBookingSerializer(booking, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
@@ -250,10 +223,9 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with service_errors():
-            booking = services.cancel_booking(
-                self.get_object(), request.user, reason=body.validated_data.get("reason", "")
-            )
+        booking = services.cancel_booking(
+            self.get_object(), request.user, reason=body.validated_data.get("reason", "")
+        )
         return self._done(booking)
 
     @extend_schema(request=RescheduleSerializer)
@@ -265,8 +237,7 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
         new_slot = ConsultationSlot.objects.filter(pk=body.validated_data["slot"]).first()
         if new_slot is None:
             raise exceptions.ValidationError({"slot": [_("コマが見つかりません。")]})
-        with service_errors():
-            booking = services.reschedule(booking, new_slot, request.user)
+        booking = services.reschedule(booking, new_slot, request.user)
         return self._done(booking)
 
     @extend_schema(request=MinutesSerializer)
@@ -274,10 +245,9 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
     def minutes(self, request: Request, pk: str | None = None) -> Response:
         body = MinutesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with service_errors():
-            booking = services.record_minutes(
-                self.get_object(), request.user, body.validated_data["minutes"]
-            )
+        booking = services.record_minutes(
+            self.get_object(), request.user, body.validated_data["minutes"]
+        )
         return self._done(booking)
 
     @extend_schema(request=AttendanceSerializer)
@@ -285,10 +255,9 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
     def attendance(self, request: Request, pk: str | None = None) -> Response:
         body = AttendanceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with service_errors():
-            booking = services.mark_attendance(
-                self.get_object(), request.user, body.validated_data["status"]
-            )
+        booking = services.mark_attendance(
+            self.get_object(), request.user, body.validated_data["status"]
+        )
         return self._done(booking)
 
     @extend_schema(responses={(200, "text/calendar"): str})

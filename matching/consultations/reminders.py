@@ -1,19 +1,9 @@
-"""Consultations (事前打合せ・相談): slots (コマ) that coordinators publish and parties book.
+"""Consultation reminders: the day before and one hour before a booked consultation, to
+the parties' members and the coordinators.
 
-Plain service functions, called by the API, the admin and the reminder task. Every state
-change is one transaction; a refused request raises a ``ConsultationError`` (with the HTTP
-status the API answers with) and changes nothing.
-
-No double booking, even under concurrent requests:
-
-1. ``book`` locks the match row, then the slot row (``SELECT … FOR UPDATE``), and checks the
-   seats left under that lock, so parallel bookers of one slot queue up one after another;
-2. the seat is taken with an ``F()`` update, and the database's CHECK constraint
-   ``booked_count <= capacity`` refuses an overbooking whatever the application did;
-3. the partial unique constraint on live bookings refuses the same match twice in a slot.
-
-Locks are always taken in the order match → slot(s, by primary key) → booking, so two
-services never wait on each other in a cycle.
+Called every five minutes by the Celery task in ``matching.consultations.tasks``, with the
+clock as a parameter. Each reminder is stamped on its booking under a row lock (and carries
+a dedupe key), so parallel or repeated runs never send it twice.
 """
 
 from __future__ import annotations

@@ -1,8 +1,14 @@
-"""Consultations (事前打合せ・相談): slots (コマ) that coordinators publish and parties book.
+"""Consultations (事前打合せ・相談): parties book the slots (コマ) coordinators publish.
 
-Plain service functions, called by the API, the admin and the reminder task. Every state
-change is one transaction; a refused request raises a ``ConsultationError`` (with the HTTP
-status the API answers with) and changes nothing.
+Plain service functions for bookings (book, cancel, reschedule; minutes and attendance;
+who sees what), called by the API and the web pages. Slots are published, changed and
+cancelled in ``matching.consultations.slots``; reminders are in
+``matching.consultations.reminders``; slot usage and the week calendar in
+``matching.consultations.calendar``. A ``match_transitioned`` receiver cancels the future
+bookings of a match that ends.
+
+Every state change is one transaction; a refused request raises a ``ServiceError`` (with
+the HTTP status the API answers with) and changes nothing.
 
 No double booking, even under concurrent requests:
 
@@ -22,7 +28,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.dispatch import receiver
@@ -30,10 +35,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import links
-from matching.matches.permissions import is_coordinator, is_party_member
+from lib.errors import Conflict, Forbidden, Invalid
+from matching.matches.permissions import is_party_member
 from matching.matches.signals import match_transitioned
+from matching.matches.workflow import party_members
 from matching.models import ConsultationBooking, ConsultationSlot, Match
 from notifications.services import notify
+from organizations.permissions import is_coordinator
 
 Status = ConsultationBooking.Status
 
@@ -53,34 +61,6 @@ CLOSING_MATCH_STATES = frozenset({Match.State.DECLINED, Match.State.CANCELLED})
 LIVE_STATUSES = (Status.BOOKED, Status.HELD, Status.NO_SHOW)
 
 
-# --- Errors ------------------------------------------------------------------------------
-class ConsultationError(Exception):
-    """A refused request; ``status_code`` is what the API answers with."""
-
-    status_code = 400
-    default_code = "invalid"
-
-    def __init__(self, message: Any, code: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.code = code or self.default_code
-
-
-class ConsultationInvalid(ConsultationError):
-    status_code = 400
-    default_code = "invalid"
-
-
-class ConsultationForbidden(ConsultationError):
-    status_code = 403
-    default_code = "permission_denied"
-
-
-class ConsultationConflict(ConsultationError):
-    status_code = 409
-    default_code = "conflict"
-
-
 MSG_FULL = _("満席です。別のコマを選んでください。")
 
 MSG_SLOT_CANCELLED = _("このコマは取り消されています。")
@@ -97,21 +77,6 @@ MSG_NOT_LIVE = _("この予約は取り消されているか、すでに終わ�
 
 
 # --- Who is told -------------------------------------------------------------------------
-def party_members(match: Match) -> QuerySet:
-    """Active members of the match's active organizations."""
-    User = get_user_model()
-    org_ids = match.parties.values_list("organization_id", flat=True)
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__organization_id__in=org_ids,
-            memberships__organization__is_active=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def recipients(booking: ConsultationBooking) -> list:
     """Everyone concerned by a booking: the parties' members and the coordinators (the
     slot's and the match's)."""
@@ -164,17 +129,17 @@ def _notify_booking(
 # --- Checks ------------------------------------------------------------------------------
 def _require_coordinator(user) -> None:
     if not is_coordinator(user):
-        raise ConsultationForbidden(MSG_COORDINATOR_ONLY)
+        raise Forbidden(MSG_COORDINATOR_ONLY)
 
 
 def _require_party_or_coordinator(user, match: Match) -> None:
     if not (is_coordinator(user) or is_party_member(user, match)):
-        raise ConsultationForbidden(MSG_NOT_PARTY)
+        raise Forbidden(MSG_NOT_PARTY)
 
 
 def _require_bookable_match(match: Match) -> None:
     if match.state not in BOOKABLE_MATCH_STATES:
-        raise ConsultationConflict(
+        raise Conflict(
             _("このマッチの状態（%(state)s）では相談を予約できません。")
             % {"state": match.get_state_display()},
             code="match_state",
@@ -183,11 +148,11 @@ def _require_bookable_match(match: Match) -> None:
 
 def _require_open_slot(slot: ConsultationSlot, now: dt.datetime) -> None:
     if slot.is_cancelled:
-        raise ConsultationConflict(MSG_SLOT_CANCELLED, code="slot_cancelled")
+        raise Conflict(MSG_SLOT_CANCELLED, code="slot_cancelled")
     if slot.starts_at <= now:
-        raise ConsultationInvalid(MSG_SLOT_PAST, code="slot_past")
+        raise Invalid(MSG_SLOT_PAST, code="slot_past")
     if slot.booked_count >= slot.capacity:
-        raise ConsultationConflict(MSG_FULL, code="slot_full")
+        raise Conflict(MSG_FULL, code="slot_full")
 
 
 def _take_seat(slot: ConsultationSlot) -> None:
@@ -196,7 +161,7 @@ def _take_seat(slot: ConsultationSlot) -> None:
         with transaction.atomic():
             ConsultationSlot.objects.filter(pk=slot.pk).update(booked_count=F("booked_count") + 1)
     except IntegrityError as exc:
-        raise ConsultationConflict(MSG_FULL, code="slot_full") from exc
+        raise Conflict(MSG_FULL, code="slot_full") from exc
     slot.booked_count += 1
 
 
@@ -227,106 +192,8 @@ def _lock_booking(booking: ConsultationBooking) -> ConsultationBooking:
     )
 
 
-def _validate_slot_fields(
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    place: str,
-    online_url: str,
-    capacity: int,
-    now: dt.datetime,
-) -> None:
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise ConsultationInvalid(_("日時にはタイムゾーンが必要です。"))
-    if ends_at <= starts_at:
-        raise ConsultationInvalid(_("終了日時は開始日時より後にしてください。"), code="ends_at")
-    if starts_at <= now:
-        raise ConsultationInvalid(_("過去の日時にはコマを作れません。"), code="starts_at")
-    if not (place or online_url):
-        raise ConsultationInvalid(
-            _("場所かオンライン会議のURLのどちらかを入力してください。"), code="place"
-        )
-    if capacity < 1:
-        raise ConsultationInvalid(_("受付できる件数は1以上にしてください。"), code="capacity")
-
-
-# --- Slots -------------------------------------------------------------------------------
-def publish_slot(
-    user,
-    *,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    place: str = "",
-    online_url: str = "",
-    capacity: int = 1,
-    note: str = "",
-    coordinator=None,
-    now: dt.datetime | None = None,
-) -> ConsultationSlot:
-    """A coordinator offers a slot (コマ)."""
-    _require_coordinator(user)
-    _validate_slot_fields(starts_at, ends_at, place, online_url, capacity, now or timezone.now())
-    return ConsultationSlot.objects.create(
-        coordinator=coordinator or user,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=place,
-        online_url=online_url,
-        capacity=capacity,
-        note=note,
-    )
-
-
-SLOT_FIELDS = ("starts_at", "ends_at", "place", "online_url", "capacity", "note")
-
-# Changes that make the bookings' calendar entries out of date.
-SCHEDULE_FIELDS = ("starts_at", "ends_at", "place", "online_url")
-
-
+# --- Bookings ----------------------------------------------------------------------------
 @transaction.atomic
-def update_slot(
-    slot: ConsultationSlot, user, *, now: dt.datetime | None = None, **changes: Any
-) -> ConsultationSlot:
-    """Change a slot. Moving it (time or place) bumps its bookings' calendar SEQUENCE,
-    re-arms their reminders and tells everyone concerned."""
-    _require_coordinator(user)
-    unknown = set(changes) - set(SLOT_FIELDS)
-    if unknown:
-        raise ConsultationInvalid(_("変更できない項目です: %s") % ", ".join(sorted(unknown)))
-    now = now or timezone.now()
-    slot = _lock_slot(slot)
-    if slot.is_cancelled:
-        raise ConsultationConflict(MSG_SLOT_CANCELLED, code="slot_cancelled")
-    if slot.starts_at <= now:
-        raise ConsultationInvalid(_("開始時刻を過ぎたコマは変更できません。"), code="slot_past")
-    moved = any(k in changes and changes[k] != getattr(slot, k) for k in SCHEDULE_FIELDS)
-    for key, value in changes.items():
-        setattr(slot, key, value)
-    _validate_slot_fields(
-        slot.starts_at, slot.ends_at, slot.place, slot.online_url, slot.capacity, now
-    )
-    if slot.capacity < slot.booked_count:
-        raise ConsultationConflict(
-            _("予約済みの件数（%(n)d件）より少なくはできません。") % {"n": slot.booked_count},
-            code="capacity",
-        )
-    slot.save(update_fields=[*changes])
-    if moved:
-        for booking in _live_future_bookings(slot.bookings.all(), now):
-            booking.sequence += 1
-            booking.reminded_day_before_at = None
-            booking.reminded_hour_before_at = None
-            booking.save(
-                update_fields=["sequence", "reminded_day_before_at", "reminded_hour_before_at"]
-            )
-            _notify_booking(
-                booking,
-                "consultation.changed",
-                _("相談の日時・場所が変更されました"),
-                _("コーディネーターが相談の日時または場所を変更しました。"),
-            )
-    return slot
-
-
 def _live_future_bookings(queryset: QuerySet, now: dt.datetime) -> list[ConsultationBooking]:
     return list(
         queryset.filter(status=Status.BOOKED, slot__starts_at__gt=now)
@@ -336,38 +203,10 @@ def _live_future_bookings(queryset: QuerySet, now: dt.datetime) -> list[Consulta
     )
 
 
-@transaction.atomic
-def cancel_slot(
-    slot: ConsultationSlot, user, *, reason: str = "", now: dt.datetime | None = None
-) -> ConsultationSlot:
-    """Withdraw a slot: its bookings are cancelled and everyone concerned is told."""
-    _require_coordinator(user)
-    now = now or timezone.now()
-    slot = _lock_slot(slot)
-    if slot.is_cancelled:
-        raise ConsultationConflict(MSG_SLOT_CANCELLED, code="slot_cancelled")
-    if slot.starts_at <= now:
-        raise ConsultationInvalid(_("開始時刻を過ぎたコマは取り消せません。"), code="slot_past")
-    bookings = _live_future_bookings(slot.bookings.all(), now)
-    for booking in bookings:
-        _mark_cancelled(booking, now)
-    slot.is_cancelled = True
-    slot.booked_count = 0
-    slot.save(update_fields=["is_cancelled", "booked_count"])
-    body = _("コーディネーターがこのコマを取り消しました。別のコマを予約してください。")
-    if reason:
-        body = f"{body}\n{_('理由')}: {reason}"
-    for booking in bookings:
-        _notify_booking(booking, "consultation.cancelled", _("相談のコマが取り消されました"), body)
-    return slot
-
-
-# --- Bookings ----------------------------------------------------------------------------
-@transaction.atomic
 def book(
     slot: ConsultationSlot, match: Match, user, *, now: dt.datetime | None = None
 ) -> ConsultationBooking:
-    """Book ``slot`` for ``match``. Raises ``ConsultationError`` (nothing changed) when the
+    """Book ``slot`` for ``match``. Raises ``ServiceError`` (nothing changed) when the
     slot is full, past or cancelled, the user is not a party member or a coordinator, the
     match's state does not allow it, or the match already holds this slot."""
     now = now or timezone.now()
@@ -377,13 +216,13 @@ def book(
     slot = _lock_slot(slot)
     _require_open_slot(slot, now)
     if slot.bookings.filter(match=match, status=Status.BOOKED).exists():
-        raise ConsultationConflict(MSG_ALREADY_BOOKED, code="already_booked")
+        raise Conflict(MSG_ALREADY_BOOKED, code="already_booked")
     _take_seat(slot)
     try:
         with transaction.atomic():
             booking = ConsultationBooking.objects.create(slot=slot, match=match, booked_by=user)
     except IntegrityError as exc:
-        raise ConsultationConflict(MSG_ALREADY_BOOKED, code="already_booked") from exc
+        raise Conflict(MSG_ALREADY_BOOKED, code="already_booked") from exc
     _notify_booking(
         booking,
         "consultation.booked",
@@ -411,9 +250,9 @@ def cancel_booking(
     _lock_slot(booking.slot_id)
     booking = _lock_booking(booking)
     if booking.status != Status.BOOKED:
-        raise ConsultationConflict(MSG_NOT_LIVE, code="not_booked")
+        raise Conflict(MSG_NOT_LIVE, code="not_booked")
     if booking.slot.starts_at <= now:
-        raise ConsultationInvalid(_("開始時刻を過ぎた相談は取り消せません。"), code="slot_past")
+        raise Invalid(_("開始時刻を過ぎた相談は取り消せません。"), code="slot_past")
     _mark_cancelled(booking, now)
     _free_seat(booking.slot_id)
     body = _("%(user)sさんが事前相談の予約を取り消しました。") % {"user": user}
@@ -438,18 +277,18 @@ def reschedule(
     match = _lock_match(booking.match)
     _require_bookable_match(match)
     if new_slot.pk == booking.slot_id:
-        raise ConsultationInvalid(_("今と同じコマです。"), code="same_slot")
+        raise Invalid(_("今と同じコマです。"), code="same_slot")
     # Both slots, in primary-key order (no lock cycles with another reschedule).
     locked = {pk: _lock_slot(pk) for pk in sorted((booking.slot_id, new_slot.pk))}
     old_slot, new_slot = locked[booking.slot_id], locked[new_slot.pk]
     booking = _lock_booking(booking)
     if booking.status != Status.BOOKED:
-        raise ConsultationConflict(MSG_NOT_LIVE, code="not_booked")
+        raise Conflict(MSG_NOT_LIVE, code="not_booked")
     if old_slot.starts_at <= now:
-        raise ConsultationInvalid(_("開始時刻を過ぎた相談は変更できません。"), code="slot_past")
+        raise Invalid(_("開始時刻を過ぎた相談は変更できません。"), code="slot_past")
     _require_open_slot(new_slot, now)
     if new_slot.bookings.filter(match=match, status=Status.BOOKED).exists():
-        raise ConsultationConflict(MSG_ALREADY_BOOKED, code="already_booked")
+        raise Conflict(MSG_ALREADY_BOOKED, code="already_booked")
     _take_seat(new_slot)
     _free_seat(old_slot.pk)
     booking.slot = new_slot
@@ -467,7 +306,7 @@ def reschedule(
                 ]
             )
     except IntegrityError as exc:
-        raise ConsultationConflict(MSG_ALREADY_BOOKED, code="already_booked") from exc
+        raise Conflict(MSG_ALREADY_BOOKED, code="already_booked") from exc
     _notify_booking(
         booking,
         "consultation.rescheduled",
@@ -488,12 +327,12 @@ def record_minutes(
     _require_party_or_coordinator(user, booking.match)
     booking = _lock_booking(booking)
     if booking.status == Status.CANCELLED:
-        raise ConsultationConflict(_("取り消された相談には議事録を記録できません。"))
+        raise Conflict(_("取り消された相談には議事録を記録できません。"))
     if booking.slot.starts_at > now:
-        raise ConsultationInvalid(_("議事録は相談の開始後に記録してください。"), code="not_started")
+        raise Invalid(_("議事録は相談の開始後に記録してください。"), code="not_started")
     minutes = (minutes or "").strip()
     if not minutes:
-        raise ConsultationInvalid(_("議事録を入力してください。"), code="minutes")
+        raise Invalid(_("議事録を入力してください。"), code="minutes")
     booking.minutes = minutes
     booking.minutes_recorded_by = user
     booking.save(update_fields=["minutes", "minutes_recorded_by"])
@@ -515,14 +354,12 @@ def mark_attendance(
     now = now or timezone.now()
     _require_coordinator(user)
     if status not in (Status.HELD, Status.NO_SHOW):
-        raise ConsultationInvalid(
-            _("出欠は「実施済み」か「欠席」を指定してください。"), code="status"
-        )
+        raise Invalid(_("出欠は「実施済み」か「欠席」を指定してください。"), code="status")
     booking = _lock_booking(booking)
     if booking.status == Status.CANCELLED:
-        raise ConsultationConflict(_("取り消された相談の出欠は記録できません。"))
+        raise Conflict(_("取り消された相談の出欠は記録できません。"))
     if booking.slot.starts_at > now:
-        raise ConsultationInvalid(_("出欠は相談の開始後に記録してください。"), code="not_started")
+        raise Invalid(_("出欠は相談の開始後に記録してください。"), code="not_started")
     booking.status = status
     booking.save(update_fields=["status"])
     return booking

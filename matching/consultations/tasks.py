@@ -1,6 +1,6 @@
 """Consultation reminders, sent by Celery beat every five minutes.
 
-``matching.tasks`` imports this module so that Celery's autodiscovery registers the task.
+Celery registers the task through ``TASK_PACKAGES`` in ``tsunagu/celery.py``.
 """
 
 from __future__ import annotations

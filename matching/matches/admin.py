@@ -1,7 +1,6 @@
-"""Admin for the coordination workflow: matches (with parties and history), review
-decisions, interest requests, rejection reasons and the transition log.
+"""Admin for matches (with parties and history), the transition log and interest requests.
 
-A match's state is read-only here: it moves only through ``matching.workflow`` (the API),
+A match's state is read-only here: it moves only through ``matching.matches.workflow``,
 so that every change keeps its history, notifications and permission checks.
 """
 

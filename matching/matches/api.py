@@ -1,17 +1,15 @@
-"""Thin DRF views over ``matching.review`` and ``matching.workflow``.
+"""Thin DRF views over ``matching.matches.workflow`` and ``matching.matches.interest``:
+matches (creation, transitions, answers, added parties) and interest requests
+(「この団体と話したい」).
 
-Errors: a state that does not allow the action answers 409 (``code``, ``state``,
-``action``); bad data 400, field by field; not allowed 403; not visible 404. Nothing is
-saved when a request fails.
+Errors (``service_errors``, also used by the review API): a state that does not allow the
+action answers 409 (``code``, ``state``, ``action``); bad data 400, field by field; not
+allowed 403; not visible 404. Nothing is saved when a request fails.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -21,9 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lib import ratelimit
-from lib.api import Conflict
 from matching.matches import interest, workflow
-from matching.matches.permissions import is_coordinator
 from matching.matches.serializers import (
     AddPartySerializer,
     CommentSerializer,
@@ -36,29 +32,8 @@ from matching.matches.serializers import (
     TransitionRequestSerializer,
 )
 from matching.models import InterestRequest, Match
-from matching.review import services as review
 from organizations.models import Organization
-
-
-class TransitionConflict(Conflict):
-    default_detail = _("現在の状態ではこの操作はできません。")
-    default_code = "invalid_transition"
-
-
-@contextlib.contextmanager
-def service_errors() -> Iterator[None]:
-    """Turn the services' exceptions into API answers (with their own messages)."""
-    try:
-        yield
-    except workflow.WorkflowConflict as exc:
-        body = {"detail": exc.message, "code": exc.code}
-        if isinstance(exc, workflow.InvalidTransition):
-            body.update(state=exc.state, action=exc.action)
-        raise TransitionConflict(body) from exc
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc) or None) from exc
-    except review.ItemErrors as exc:
-        raise exceptions.ValidationError({"items": exc.errors}) from exc
+from organizations.permissions import is_coordinator
 
 
 class InterestRequestViewSet(
@@ -90,29 +65,27 @@ class InterestRequestViewSet(
 
     def perform_create(self, serializer) -> None:
         data = serializer.validated_data
-        # Shared with the web form (tsunagu/ratelimit.py): per person and address.
+        # Shared with the web form (lib/ratelimit.py): per person and address.
         keys = (f"user:{self.request.user.pk}", ratelimit.client_ip(self.request))
         if ratelimit.INTEREST_REQUEST.is_over(*keys):
             raise ratelimit.RateLimited(ratelimit.INTEREST_REQUEST)
         ratelimit.INTEREST_REQUEST.hit(*keys)
-        with service_errors():
-            serializer.instance = interest.create_interest_request(
-                self.request.user,
-                data["organization"],
-                need=data.get("need"),
-                offer=data.get("offer"),
-                message=data.get("message", ""),
-            )
+        serializer.instance = interest.create_interest_request(
+            self.request.user,
+            data["organization"],
+            need=data.get("need"),
+            offer=data.get("offer"),
+            message=data.get("message", ""),
+        )
 
     def _handle(self, request: Request, func) -> Response:
         item = self.get_object()
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with service_errors():
-            if func is interest.withdraw_interest_request:
-                item = func(request.user, item)
-            else:
-                item = func(request.user, item, body.validated_data["comment"])
+        if func is interest.withdraw_interest_request:
+            item = func(request.user, item)
+        else:
+            item = func(request.user, item, body.validated_data["comment"])
         return Response(self.get_serializer(item).data)
 
     @extend_schema(request=CommentSerializer, responses={200: InterestRequestSerializer})
@@ -218,16 +191,15 @@ class MatchViewSet(
                 else workflow.Role.PARTNER
             )
             parties.append(workflow.PartySpec(org, role, row["responsibilities"]))
-        with service_errors():
-            match = workflow.create_match(
-                request.user,
-                parties=parties,
-                title=data["title"],
-                need=need,
-                offer=offer,
-                origin=Match.Origin.COORDINATOR,
-                comment=data["comment"],
-            )
+        match = workflow.create_match(
+            request.user,
+            parties=parties,
+            title=data["title"],
+            need=need,
+            offer=offer,
+            origin=Match.Origin.COORDINATOR,
+            comment=data["comment"],
+        )
         response = self._detail(match.pk)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -271,28 +243,27 @@ class MatchViewSet(
         body.is_valid(raise_exception=True)
         data = body.validated_data
         name, user, comment = data["action"], request.user, data["comment"]
-        with service_errors():
-            if name == "agree":
-                workflow.agree(
-                    match,
-                    user,
-                    form=data.get("form"),
-                    responsibilities={
-                        r["organization"]: r["responsibilities"]
-                        for r in data.get("responsibilities", [])
-                    },
-                    starts_on=data.get("starts_on"),
-                    ends_on=data.get("ends_on"),
-                    budget_note=data["budget_note"],
-                    comment=comment,
-                )
-            elif name == "decline":
-                org = _party_org(request, match, data.get("organization"))
-                workflow.decline(match, user, org, data["reason"] or comment)
-            elif name == "cancel":
-                workflow.cancel(match, user, data["reason"] or comment)
-            else:
-                getattr(workflow, name)(match, user, comment=comment)
+        if name == "agree":
+            workflow.agree(
+                match,
+                user,
+                form=data.get("form"),
+                responsibilities={
+                    r["organization"]: r["responsibilities"]
+                    for r in data.get("responsibilities", [])
+                },
+                starts_on=data.get("starts_on"),
+                ends_on=data.get("ends_on"),
+                budget_note=data["budget_note"],
+                comment=comment,
+            )
+        elif name == "decline":
+            org = _party_org(request, match, data.get("organization"))
+            workflow.decline(match, user, org, data["reason"] or comment)
+        elif name == "cancel":
+            workflow.cancel(match, user, data["reason"] or comment)
+        else:
+            getattr(workflow, name)(match, user, comment=comment)
         return self._detail(match.pk)
 
     @extend_schema(request=RespondSerializer, responses={200: MatchDetailSerializer})
@@ -305,8 +276,7 @@ class MatchViewSet(
         body.is_valid(raise_exception=True)
         data = body.validated_data
         org = _party_org(request, match, data.get("organization"))
-        with service_errors():
-            workflow.respond(match, request.user, org, data["accepted"], data["comment"])
+        workflow.respond(match, request.user, org, data["accepted"], data["comment"])
         return self._detail(match.pk)
 
     @extend_schema(request=AddPartySerializer, responses={201: PartySerializer})
@@ -317,15 +287,14 @@ class MatchViewSet(
         body = AddPartySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        with service_errors():
-            party = workflow.add_party(
-                match,
-                request.user,
-                data["organization"],
-                data.get("role") or workflow.Role.PARTNER,
-                data["responsibilities"],
-                data["comment"],
-            )
+        party = workflow.add_party(
+            match,
+            request.user,
+            data["organization"],
+            data.get("role") or workflow.Role.PARTNER,
+            data["responsibilities"],
+            data["comment"],
+        )
         party.match = Match.objects.get(pk=match.pk)
         return Response(
             PartySerializer(party, context={"request": request}).data,

@@ -1,33 +1,31 @@
-"""The coordinators' review queue (suggested pairs to approve, reject or defer) and
-requests for an introduction (「この団体と話したい」).
+"""Requests for an introduction (「この団体と話したい」): a member asks, for their
+organization, to be introduced to a post's organization; a coordinator accepts or declines,
+and the requester may withdraw a pending request.
 
-Both end in ``workflow.create_match``: a coordinator stays between the parties.
+An accepted request ends in ``workflow.create_match``, like an approved pair of the review
+queue (``matching.review.services``): a coordinator stays between the parties.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from lib import links
+from lib.errors import Forbidden, Invalid
 from matching.matches import workflow
 from matching.matches.audit import audit_actor
-from matching.matches.permissions import is_coordinator
 from matching.models import (
     InterestRequest,
     Match,
     MatchParty,
 )
 from notifications.services import notify
-from organizations.models import Organization, User
+from organizations.models import Organization
+from organizations.permissions import is_coordinator
+from organizations.services import coordinators, members_of
 from proposals.models import Need, Offer, Status
-
-
-def coordinators() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, is_coordinator=True)
 
 
 def create_interest_request(
@@ -41,11 +39,11 @@ def create_interest_request(
     """「この団体と話したい」: a member asks, for their organization, to be introduced to a
     post's organization. It goes to the coordinators, who decide."""
     if not (actor and actor.is_authenticated and actor.is_member_of(organization.pk)):
-        raise PermissionDenied(gettext("所属している団体として依頼してください。"))
+        raise Forbidden(gettext("所属している団体として依頼してください。"))
     errors: dict[str, list[str]] = {}
     if (need is None) == (offer is None):
         errors["non_field_errors"] = [gettext("ニーズかシーズのどちらか一つを指定してください。")]
-        raise ValidationError(errors)
+        raise Invalid(errors=errors)
     post = need or offer
     key = "need" if need is not None else "offer"
     if post.status != Status.OPEN or not post.organization.is_active:
@@ -57,7 +55,7 @@ def create_interest_request(
     ).exists():
         errors[key] = [gettext("この投稿への依頼はすでに受け付けています。")]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors=errors)
     try:
         with transaction.atomic(), audit_actor(actor):
             request = InterestRequest.objects.create(
@@ -77,8 +75,8 @@ def create_interest_request(
                 payload={"interest_request": request.pk},
             )
     except IntegrityError as exc:  # a concurrent duplicate
-        raise ValidationError(
-            {key: [gettext("この投稿への依頼はすでに受け付けています。")]}
+        raise Invalid(
+            errors={key: [gettext("この投稿への依頼はすでに受け付けています。")]}
         ) from exc
     return request
 
@@ -102,7 +100,7 @@ def _pending(request: InterestRequest) -> None:
 
 def _notify_requester(request: InterestRequest, kind: str, title: str, body: str) -> None:
     notify(
-        workflow.members_of([request.organization_id]),
+        members_of([request.organization_id]),
         kind,
         title,
         body,
@@ -118,7 +116,7 @@ def accept_interest_request(
     post's organization. Asking about a need makes the requester the offering side, and
     asking about an offer makes it the side with the need."""
     if not is_coordinator(actor):
-        raise PermissionDenied(gettext("依頼に対応できるのはコーディネーターだけです。"))
+        raise Forbidden(gettext("依頼に対応できるのはコーディネーターだけです。"))
     with transaction.atomic(), audit_actor(actor):
         request = _lock_request(request)
         _pending(request)
@@ -157,9 +155,9 @@ def decline_interest_request(
     actor, request: InterestRequest | int, comment: str = ""
 ) -> InterestRequest:
     if not is_coordinator(actor):
-        raise PermissionDenied(gettext("依頼に対応できるのはコーディネーターだけです。"))
+        raise Forbidden(gettext("依頼に対応できるのはコーディネーターだけです。"))
     if not (comment or "").strip():
-        raise ValidationError({"comment": [gettext("見送りの理由を入力してください。")]})
+        raise Invalid(errors={"comment": [gettext("見送りの理由を入力してください。")]})
     with transaction.atomic(), audit_actor(actor):
         request = _lock_request(request)
         _pending(request)
@@ -180,7 +178,7 @@ def withdraw_interest_request(actor, request: InterestRequest | int) -> Interest
     with transaction.atomic(), audit_actor(actor):
         request = _lock_request(request)
         if not (actor and actor.is_authenticated and actor.is_member_of(request.organization_id)):
-            raise PermissionDenied(gettext("依頼した団体のメンバーだけが取り下げられます。"))
+            raise Forbidden(gettext("依頼した団体のメンバーだけが取り下げられます。"))
         _pending(request)
         request.status = InterestRequest.Status.WITHDRAWN
         request.handled_at = timezone.now()

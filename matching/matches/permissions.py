@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matching.models import Match
+from organizations.permissions import is_coordinator
 
 
 def party_organization_ids(match: Match) -> set[int]:
@@ -14,10 +15,6 @@ def is_party_member(user, match: Match) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     return bool(user.organization_ids() & party_organization_ids(match))
-
-
-def is_coordinator(user) -> bool:
-    return bool(user and user.is_authenticated and user.can_coordinate)
 
 
 def can_view_match(user, match: Match) -> bool:

@@ -1,9 +1,8 @@
-"""What happens around and after a collaboration: response deadlines, evaluations (A–D),
-continuation follow-ups at 6 and 12 months, the continuation rate and the case book.
+"""Response deadlines of introductions (回答期限): a party that lets the deadline pass is
+reminded, and the coordinator alerted when it is still silent a business day later.
 
-Plain service functions, called by the API (``matching.api_outcomes``), the Celery tasks
-(``matching.tasks_outcomes``) and the ``match_transitioned`` receiver below. Rules and
-definitions: ``docs/evaluation.md``.
+Plain service functions, called by the daily Celery task (``matching.matches.tasks``).
+Rules and definitions: ``docs/evaluation.md``.
 
 Every function that depends on the date takes ``today`` (or ``now``) so that tests and
 back-fills control the clock; by default it is the current date in Asia/Tokyo.
@@ -20,9 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from lib import links
 from lib.dates import business_days_between, clock, is_business_day, local_date
-from matching.matches.workflow import match_coordinators, organization_members
+from matching.matches.workflow import match_coordinators
 from matching.models import Match, MatchParty
 from notifications.services import notify
+from organizations.services import members_of
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 ALERT_AFTER_BUSINESS_DAYS = 1
 
 
-# --- 5. Response deadlines ------------------------------------------------------------
+# --- Response deadlines ---------------------------------------------------------------
 @dataclass
 class ReminderRun:
     reminded: int = 0
@@ -91,7 +91,7 @@ def _remind_party(party_id: int, today: dt.date, now: dt.datetime) -> int:
         return 0
     match = party.match
     notify(
-        organization_members([party.organization_id]),
+        members_of([party.organization_id]),
         "match.response_reminder",
         str(_("【回答のお願い】「%(title)s」のご紹介への回答期限が過ぎています"))
         % {"title": match.title},

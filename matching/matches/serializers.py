@@ -1,7 +1,8 @@
-"""Serializers for the coordination workflow: review queue, interest requests, matches.
+"""Serializers of the matches API: interest requests, matches (with parties, contacts
+and history) and the bodies of transitions, answers and added parties.
 
 They validate the shape of requests (400, field by field); the rules that depend on the
-state of things live in ``matching.workflow`` and ``matching.review``.
+state of things live in ``matching.matches.workflow`` and ``matching.matches.interest``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Thin daily Celery tasks for response deadlines and continuation follow-ups (scheduled
-at 9:00 Asia/Tokyo in ``CELERY_BEAT_SCHEDULE``). Both are idempotent: a retried or
-duplicated run finds the rows already stamped and notifies no one twice."""
+"""The thin daily Celery task for response-deadline reminders (scheduled at 9:00
+Asia/Tokyo in ``CELERY_BEAT_SCHEDULE``). Idempotent: a retried or duplicated run finds the
+rows already stamped and notifies no one twice."""
 
 from __future__ import annotations
 

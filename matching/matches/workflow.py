@@ -11,8 +11,8 @@ the rest. Every function here
 - checks permission first (``PermissionDenied``), then the state (``InvalidTransition``,
   HTTP 409), then the data (``ValidationError``, HTTP 400) — nothing is saved on failure;
 - records a ``MatchTransition`` (who, when, from, to, comment), the state's timestamp,
-  in-app notifications, and sends ``signals.match_transitioned`` for the other parts of
-  the workflow (follow-ups, consultation bookings) to react to.
+  in-app notifications, and sends ``match_transitioned`` (``matching.matches.signals``)
+  for the other features (re-scoring, follow-ups, consultation bookings) to react to.
 
 ``actor=None`` means the system (a scheduled task): it is never reachable from the API,
 which always passes the authenticated user. ``docs/workflow.md`` has the table.
@@ -26,10 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -39,12 +36,14 @@ from lib import links
 from lib.dates import (
     add_business_days,
 )
+from lib.errors import Conflict, Forbidden, Invalid
 from matching.matches.audit import audit_actor
-from matching.matches.permissions import is_coordinator
 from matching.matches.signals import match_transitioned
 from matching.models import Match, MatchParty, MatchTransition
 from notifications.services import notify
-from organizations.models import Organization, User
+from organizations.models import Organization
+from organizations.permissions import is_coordinator
+from organizations.services import coordinators, members_of
 from proposals.models import CollaborationForm, Need, Offer
 
 State = Match.State
@@ -92,20 +91,14 @@ ADD_PARTY_STATES = (State.PROPOSED, State.INTRODUCED, State.CONSULTING)
 RESPOND_STATES = (State.INTRODUCED, State.CONSULTING)
 
 
-class WorkflowConflict(Exception):
+class WorkflowConflict(Conflict):
     """The request is valid but the current state does not allow it (HTTP 409)."""
-
-    code = "conflict"
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 class InvalidTransition(WorkflowConflict, TransitionNotAllowed):
     """An action that the match's current state does not allow."""
 
-    code = "invalid_transition"
+    default_code = "invalid_transition"
 
     def __init__(self, match: Match, action: str, detail: str = "") -> None:
         self.state = match.state
@@ -116,7 +109,7 @@ class InvalidTransition(WorkflowConflict, TransitionNotAllowed):
         }
         if detail:
             message = f"{message}{detail}"
-        WorkflowConflict.__init__(self, message)
+        WorkflowConflict.__init__(self, message, state=match.state, action=action)
 
 
 # --------------------------------------------------------------------------- who may
@@ -149,7 +142,7 @@ def may(user, action: str, match: Match, organization: Organization | None = Non
 
 def _check_permission(user, action: str, match: Match, organization=None) -> None:
     if not may(user, action, match, organization):
-        raise PermissionDenied(
+        raise Forbidden(
             gettext("この操作（%(action)s）を行う権限がありません。")
             % {"action": ACTION_LABELS.get(action, action)}
         )
@@ -192,15 +185,6 @@ def _record(match: Match, name: str, source: str, actor, comment: str) -> MatchT
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         comment=comment or "",
     )
-
-
-def members_of(organization_ids: Iterable[int]):
-    """The active members of these organizations (who get their notifications)."""
-    return User.objects.filter(
-        is_active=True,
-        memberships__organization_id__in=set(organization_ids),
-        memberships__organization__is_active=True,
-    ).distinct()
 
 
 def party_members(match: Match, organization_ids: Iterable[int] | None = None):
@@ -271,8 +255,8 @@ def _party(match: Match, organization: Organization | int) -> MatchParty:
     org_id = organization.pk if isinstance(organization, Organization) else organization
     party = match.parties.select_related("organization").filter(organization_id=org_id).first()
     if party is None:
-        raise ValidationError(
-            {"organization": gettext("この団体はマッチの参加団体ではありません。")}
+        raise Invalid(
+            errors={"organization": gettext("この団体はマッチの参加団体ではありません。")}
         )
     return party
 
@@ -300,7 +284,7 @@ def create_match(
 ) -> Match:
     """A new match in ``proposed``, with two or more organizations (coordinators only)."""
     if actor is not None and not is_coordinator(actor):
-        raise PermissionDenied(gettext("マッチを作成できるのはコーディネーターだけです。"))
+        raise Forbidden(gettext("マッチを作成できるのはコーディネーターだけです。"))
     org_ids = [p.organization.pk for p in parties]
     errors: dict[str, list[str]] = {}
     if len(set(org_ids)) < 2:
@@ -317,7 +301,7 @@ def create_match(
     if not title:
         errors["title"] = [gettext("名称を入力してください。")]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors=errors)
     with transaction.atomic(), audit_actor(actor):
         match = Match.objects.create(
             title=title[:200],
@@ -365,7 +349,7 @@ def add_party(
         if match.state not in ADD_PARTY_STATES:
             raise InvalidTransition(match, "add_party")
         if match.parties.filter(organization=organization).exists():
-            raise ValidationError({"organization": gettext("この団体はすでに参加団体です。")})
+            raise Invalid(errors={"organization": gettext("この団体はすでに参加団体です。")})
         party = MatchParty.objects.create(
             match=match, organization=organization, role=role, responsibilities=responsibilities
         )
@@ -424,7 +408,7 @@ def respond(
             raise InvalidTransition(match, "respond", gettext("この団体はすでに回答しています。"))
         if not accepted:
             if not (comment or "").strip():
-                raise ValidationError({"comment": gettext("辞退の理由を入力してください。")})
+                raise Invalid(errors={"comment": gettext("辞退の理由を入力してください。")})
             _decline_party(match, party, actor, comment)
             return party
         party.response = Response.ACCEPTED
@@ -505,7 +489,7 @@ def agree(
                 % {"names": "、".join(missing)}
             )
         if errors:
-            raise ValidationError(errors)
+            raise Invalid(errors=errors)
         match.form = form
         match.starts_on, match.ends_on = starts_on, ends_on
         match.budget_note = (budget_note or "").strip()
@@ -539,7 +523,7 @@ def cancel(match: Match | int, actor, reason: str) -> Match:
         if not can_proceed(match.cancel):
             raise InvalidTransition(match, "cancel")
         if not (reason or "").strip():
-            raise ValidationError({"reason": gettext("中止の理由を入力してください。")})
+            raise Invalid(errors={"reason": gettext("中止の理由を入力してください。")})
         match.decline_reason = reason.strip()
         return _fire(match, "cancel", actor, reason.strip())
 
@@ -560,7 +544,7 @@ def decline(match: Match | int, actor, organization: Organization | int, reason:
         if party.response == Response.DECLINED:
             raise InvalidTransition(match, "decline", gettext("この団体はすでに辞退しています。"))
         if not (reason or "").strip():
-            raise ValidationError({"reason": gettext("辞退の理由を入力してください。")})
+            raise Invalid(errors={"reason": gettext("辞退の理由を入力してください。")})
         _decline_party(match, party, actor, reason.strip())
         return match
 
@@ -602,26 +586,8 @@ def history(match: Match):
 logger = logging.getLogger(__name__)
 
 
-def organization_members(organization_ids: Iterable[int]) -> QuerySet:
-    """Active members of active organizations (the people who answer for them)."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organization_id__in=list(organization_ids),
-            memberships__organization__is_active=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def match_coordinators(match: Match) -> list:
     """The match's coordinator, or every active coordinator when none is assigned."""
     if match.coordinator_id and match.coordinator.is_active:
         return [match.coordinator]
-    return list(get_user_model().objects.filter(is_active=True, is_coordinator=True).order_by("pk"))
-
-
-def _match_url(match: Match) -> str:
-    return links.match_page(match.pk)
+    return list(coordinators())

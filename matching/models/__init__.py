@@ -1,4 +1,5 @@
-"""Matching models: suggestions (engine output), matches and their coordination."""
+"""Matching models: suggestions (engine output), matches and their coordination,
+consultations and outcomes; one module each, all importable from here."""
 
 from matching.models.consultations import CalendarFeed, ConsultationBooking, ConsultationSlot
 from matching.models.matches import (

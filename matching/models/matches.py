@@ -2,7 +2,7 @@
 introduction) to a collaboration that runs, completes and is evaluated.
 
 The state machine (django-fsm-2) and who may fire each transition live in
-``matching.workflow``; this module holds the data. ``docs/workflow.md`` draws it.
+``matching.matches.workflow``; this module holds the data. ``docs/workflow.md`` draws it.
 """
 
 from __future__ import annotations
@@ -201,8 +201,9 @@ class Match(FSMModelMixin, models.Model):
 
     # ------------------------------------------------------------------ state machine
     # The graph only: which state may follow which. Who may fire each transition, what it
-    # records and whom it notifies is decided in ``matching.workflow`` (always call that,
-    # never these methods directly: the field is protected and only changes through here).
+    # records and whom it notifies is decided in ``matching.matches.workflow`` (always call
+    # that, never these methods directly: the field is protected and only changes through
+    # here).
     OPEN_STATES = ("proposed", "introduced", "consulting", "agreed", "active")
     CLOSED_STATES = ("completed", "evaluated", "declined", "cancelled")
 

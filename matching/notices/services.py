@@ -2,7 +2,7 @@
 batches), posts about to reach their end date, and digests of new posts in their fields
 and areas.
 
-Plain service functions called by the Celery tasks in ``matching.tasks_notices``; each takes
+Plain service functions called by the Celery tasks in ``matching.notices.tasks``; each takes
 the clock (``now`` or ``today``) as a parameter so that tests and back-fills control it.
 Every notification carries a dedupe key: a re-run or duplicated task never notifies twice.
 Only public information goes into a notification (titles, organization names, field and
@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lib import links
-from matching.matches.workflow import organization_members
+from matching.matches.workflow import members_of
 from matching.models import Suggestion, SuggestionNotice
 from matching.scoring import adapter
 from notifications.models import Channel, Notification
@@ -178,7 +178,7 @@ def _send_suggestions(
         ]
     )
     notify(
-        organization_members([post.organization_id]),
+        members_of([post.organization_id]),
         KIND_SUGGESTIONS,
         _("「%(title)s」に新しい提案が%(count)d件あります")
         % {"title": post.title, "count": len(new)},
@@ -223,7 +223,7 @@ def _send_expiring(side: str, post: Need | Offer, today: dt.date) -> list[Notifi
     when = _("本日") if days == 0 else _("あと%(days)d日") % {"days": days}
     url = links.post_edit_page(side, post.pk)
     return notify(
-        organization_members([post.organization_id]),
+        members_of([post.organization_id]),
         KIND_EXPIRING,
         _("「%(title)s」の終了日が近づいています（%(when)s）")
         % {"title": post.title, "when": when},

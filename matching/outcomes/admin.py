@@ -1,4 +1,5 @@
-"""Admin for evaluations and continuation follow-ups (imported by ``matching.admin``)."""
+"""Admin for evaluations and continuation follow-ups (registered from
+``MatchingConfig.ready``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Thin API views for evaluations, continuation follow-ups and the continuation rate.
 
-Each view validates the request, calls ``matching.outcomes`` and maps its refusals to
+Each view validates the request, calls the ``matching.outcomes`` services
+(``evaluations``, ``follow_ups``, ``continuation``) and maps their refusals to
 400/403/409 with the service's Japanese message.
 """
 
@@ -15,11 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.matches.permissions import can_view_match, is_coordinator
+from matching.matches.permissions import can_view_match
 from matching.models import ContinuationFollowUp, Evaluation, Match
 from matching.outcomes import continuation as continuation_mod
-from matching.outcomes import errors, follow_ups
 from matching.outcomes import evaluations as evaluations_mod
+from matching.outcomes import follow_ups
 from matching.outcomes.serializers import (
     ContinuationRateSerializer,
     ContinuationRowSerializer,
@@ -29,23 +30,7 @@ from matching.outcomes.serializers import (
     FollowUpSerializer,
     MatchEvaluationsSerializer,
 )
-from matching.scoring.api import IsCoordinator
-
-
-class ConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("現在の状態ではこの操作はできません。")
-    default_code = "conflict"
-
-
-def api_error(error: errors.OutcomeError) -> exceptions.APIException:
-    if isinstance(error, errors.OutcomeForbidden):
-        return exceptions.PermissionDenied(error.message)
-    if isinstance(error, errors.OutcomeConflict):
-        return ConflictError(error.message)
-    if error.field:
-        return exceptions.ValidationError({error.field: [error.message]})
-    return exceptions.ValidationError({"detail": [error.message]})
+from organizations.permissions import IsCoordinator, is_coordinator
 
 
 def _truthy(value: str | None) -> bool | None:
@@ -99,19 +84,16 @@ class MatchEvaluationsView(APIView):
             organization = values["organization"]
         else:
             organization = self._default_organization(match)
-        try:
-            evaluation = evaluations_mod.record_evaluation(
-                match,
-                request.user,
-                organization,
-                values["grade"],
-                effects=values.get("effects", ""),
-                problems=values.get("problems", ""),
-                next_steps=values.get("next_steps", ""),
-                publish_consent=values.get("publish_consent", False),
-            )
-        except errors.OutcomeError as error:
-            raise api_error(error) from error
+        evaluation = evaluations_mod.record_evaluation(
+            match,
+            request.user,
+            organization,
+            values["grade"],
+            effects=values.get("effects", ""),
+            problems=values.get("problems", ""),
+            next_steps=values.get("next_steps", ""),
+            publish_consent=values.get("publish_consent", False),
+        )
         return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
     def _default_organization(self, match: Match):
@@ -178,15 +160,12 @@ class FollowUpAnswerView(APIView):
         follow_up = get_object_or_404(ContinuationFollowUp, pk=pk)
         data = FollowUpAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            row = follow_ups.answer_follow_up(
-                follow_up,
-                request.user,
-                data.validated_data["answer"],
-                data.validated_data.get("reason", ""),
-            )
-        except errors.OutcomeError as error:
-            raise api_error(error) from error
+        row = follow_ups.answer_follow_up(
+            follow_up,
+            request.user,
+            data.validated_data["answer"],
+            data.validated_data.get("reason", ""),
+        )
         return Response(FollowUpSerializer(row).data)
 
 
@@ -208,11 +187,8 @@ class ContinuationRateView(APIView):
         months_text = request.query_params.get("months", "12")
         if not months_text.isdigit():
             raise exceptions.ValidationError({"months": [_("確認の時期は6か月後か12か月後です。")]})
-        try:
-            rows = continuation_mod.continuation_rate(by=by, months=int(months_text))
-            total = continuation_mod.continuation_rate(by="all", months=int(months_text))
-        except errors.OutcomeError as error:
-            raise api_error(error) from error
+        rows = continuation_mod.continuation_rate(by=by, months=int(months_text))
+        total = continuation_mod.continuation_rate(by="all", months=int(months_text))
         return Response(
             {
                 "by": by,

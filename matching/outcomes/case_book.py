@@ -1,12 +1,5 @@
-"""What happens around and after a collaboration: response deadlines, evaluations (A–D),
-continuation follow-ups at 6 and 12 months, the continuation rate and the case book.
-
-Plain service functions, called by the API (``matching.api_outcomes``), the Celery tasks
-(``matching.tasks_outcomes``) and the ``match_transitioned`` receiver below. Rules and
-definitions: ``docs/evaluation.md``.
-
-Every function that depends on the date takes ``today`` (or ``now``) so that tests and
-back-fills control the clock; by default it is the current date in Asia/Tokyo.
+"""The case book (事例集): evaluated matches that every active party agreed to publish,
+shown on the public cases page (``web.public.cases``). Rules: ``docs/evaluation.md``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""What happens around and after a collaboration: response deadlines, evaluations (A–D),
-continuation follow-ups at 6 and 12 months, the continuation rate and the case book.
+"""The continuation rate (継続率): of the matches whose parties answered the 6- or
+12-month follow-up, the share that continues, per field, form or fiscal year.
 
-Plain service functions, called by the API (``matching.api_outcomes``), the Celery tasks
-(``matching.tasks_outcomes``) and the ``match_transitioned`` receiver below. Rules and
-definitions: ``docs/evaluation.md``.
-
-Every function that depends on the date takes ``today`` (or ``now``) so that tests and
-back-fills control the clock; by default it is the current date in Asia/Tokyo.
+Read by the API (``matching.outcomes.api``) and the KPI (``matching.reports.kpi``).
+Definitions: ``docs/evaluation.md``.
 """
 
 from __future__ import annotations
@@ -18,8 +14,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from lib.dates import fiscal_year, local_date
+from lib.errors import Invalid
 from matching.models import ContinuationFollowUp, Match
-from matching.outcomes.errors import InvalidOutcome
 from matching.outcomes.follow_ups import FOLLOW_UP_MONTHS
 from organizations.models import Field
 
@@ -57,9 +53,9 @@ def continuation_rate(by: str = "field", months: int = 12) -> list[dict[str, Any
     form is counted under key ``""`` (「未設定」).
     """
     if by not in BREAKDOWNS:
-        raise InvalidOutcome(_("集計の単位は field・form・year・all のいずれかです。"), field="by")
+        raise Invalid(_("集計の単位は field・form・year・all のいずれかです。"), field="by")
     if months not in FOLLOW_UP_MONTHS:
-        raise InvalidOutcome(_("確認の時期は6か月後か12か月後です。"), field="months")
+        raise Invalid(_("確認の時期は6か月後か12か月後です。"), field="months")
     verdict = match_continuation(months)
     groups: dict[str, list[bool]] = defaultdict(list)
     labels: dict[str, str] = {}

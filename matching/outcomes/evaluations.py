@@ -1,12 +1,10 @@
-"""What happens around and after a collaboration: response deadlines, evaluations (A–D),
-continuation follow-ups at 6 and 12 months, the continuation rate and the case book.
+"""Evaluations (評価, A–D) of a completed match, by each active party and by the
+coordinator; when all are in, the match moves to ``evaluated``.
 
-Plain service functions, called by the API (``matching.api_outcomes``), the Celery tasks
-(``matching.tasks_outcomes``) and the ``match_transitioned`` receiver below. Rules and
-definitions: ``docs/evaluation.md``.
-
-Every function that depends on the date takes ``today`` (or ``now``) so that tests and
-back-fills control the clock; by default it is the current date in Asia/Tokyo.
+Also the ``match_transitioned`` receiver for a match that completes: it schedules the
+continuation follow-ups (``matching.outcomes.follow_ups``) and asks for the evaluations.
+Plain service functions, called by the API (``matching.outcomes.api``) and the web pages.
+Rules and definitions: ``docs/evaluation.md``.
 """
 
 from __future__ import annotations
@@ -19,14 +17,15 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from lib import links
-from matching.matches.permissions import is_coordinator
+from lib.errors import Conflict, Forbidden, Invalid
 from matching.matches.signals import match_transitioned
-from matching.matches.workflow import active_parties, match_coordinators, organization_members
+from matching.matches.workflow import active_parties, match_coordinators
 from matching.models import Evaluation, Match
-from matching.outcomes.errors import InvalidOutcome, OutcomeConflict, OutcomeForbidden
 from matching.outcomes.follow_ups import schedule_follow_ups
 from notifications.services import notify
 from organizations.models import Organization
+from organizations.permissions import is_coordinator
+from organizations.services import members_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def request_evaluations(match: Match) -> None:
     url = links.match_page(match.pk, "evaluation")
     org_ids = [p.organization_id for p in active_parties(match)]
     notify(
-        organization_members(org_ids),
+        members_of(org_ids),
         "match.evaluation_request",
         title,
         body,
@@ -71,7 +70,7 @@ def on_match_transitioned(sender, match: Match, target: str, **kwargs: Any) -> N
         request_evaluations(match)
 
 
-# --- 6. Evaluations -------------------------------------------------------------------
+# --- Evaluations ----------------------------------------------------------------------
 GRADES = tuple(Evaluation.Grade.values)
 
 
@@ -105,7 +104,7 @@ def record_evaluation(
     by a coordinator (``organization=None``). When every active party and the
     coordinator have evaluated, the match moves to ``evaluated``.
 
-    Raises ``OutcomeForbidden`` (403), ``InvalidOutcome`` (400) or ``OutcomeConflict``
+    Raises ``Forbidden`` (403), ``Invalid`` (400) or ``Conflict``
     (409); nothing is changed then.
     """
     with transaction.atomic():
@@ -117,22 +116,18 @@ def record_evaluation(
         )
         if organization is None:
             if not is_coordinator(user):
-                raise OutcomeForbidden(
-                    _("コーディネーターの評価はコーディネーターだけが記入できます。")
-                )
+                raise Forbidden(_("コーディネーターの評価はコーディネーターだけが記入できます。"))
             evaluator = Evaluation.Evaluator.COORDINATOR
         else:
             if all(p.organization_id != organization.pk for p in active_parties(match)):
-                raise OutcomeForbidden(_("この団体はこのマッチの参加団体ではありません。"))
+                raise Forbidden(_("この団体はこのマッチの参加団体ではありません。"))
             if not (user and user.is_authenticated and user.is_member_of(organization.pk)):
-                raise OutcomeForbidden(
-                    _("参加団体の評価は、その団体のメンバーだけが記入できます。")
-                )
+                raise Forbidden(_("参加団体の評価は、その団体のメンバーだけが記入できます。"))
             evaluator = Evaluation.Evaluator.PARTY
         if grade not in GRADES:
-            raise InvalidOutcome(_("評価はA・B・C・Dのいずれかで選んでください。"), field="grade")
+            raise Invalid(_("評価はA・B・C・Dのいずれかで選んでください。"), field="grade")
         if match.state != Match.State.COMPLETED:
-            raise OutcomeConflict(
+            raise Conflict(
                 _("評価できるのは完了したマッチだけです（現在の状態: %(state)s）。")
                 % {"state": match.get_state_display()}
             )
@@ -140,7 +135,7 @@ def record_evaluation(
         if organization is not None:
             duplicate = duplicate.filter(organization=organization)
         if duplicate.exists():
-            raise OutcomeConflict(_("この評価はすでに記入されています。評価は一度だけです。"))
+            raise Conflict(_("この評価はすでに記入されています。評価は一度だけです。"))
         try:
             with transaction.atomic():
                 evaluation = Evaluation.objects.create(
@@ -155,9 +150,7 @@ def record_evaluation(
                     submitted_by=user,
                 )
         except IntegrityError as exc:  # a concurrent duplicate (the lock makes this rare)
-            raise OutcomeConflict(
-                _("この評価はすでに記入されています。評価は一度だけです。")
-            ) from exc
+            raise Conflict(_("この評価はすでに記入されています。評価は一度だけです。")) from exc
         status = evaluation_status(match)
         if not status["awaiting"] and not status["awaiting_coordinator"]:
             _mark_evaluated(match)

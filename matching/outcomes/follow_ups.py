@@ -1,9 +1,9 @@
-"""What happens around and after a collaboration: response deadlines, evaluations (A–D),
-continuation follow-ups at 6 and 12 months, the continuation rate and the case book.
+"""Continuation follow-ups (継続状況の確認) at 6 and 12 months after a match completed:
+one per active party, scheduled on completion (by the ``match_transitioned`` receiver in
+``matching.outcomes.evaluations``), sent when due and reminded once by the daily Celery task
+(``matching.outcomes.tasks``), and answered by the party's members (API and web pages).
 
-Plain service functions, called by the API (``matching.api_outcomes``), the Celery tasks
-(``matching.tasks_outcomes``) and the ``match_transitioned`` receiver below. Rules and
-definitions: ``docs/evaluation.md``.
+Plain service functions. Rules and definitions: ``docs/evaluation.md``.
 
 Every function that depends on the date takes ``today`` (or ``now``) so that tests and
 back-fills control the clock; by default it is the current date in Asia/Tokyo.
@@ -22,11 +22,12 @@ from django.utils.translation import gettext_lazy as _
 
 from lib import links
 from lib.dates import add_months, clock, local_date
-from matching.matches.permissions import is_coordinator
-from matching.matches.workflow import active_parties, organization_members
+from lib.errors import Conflict, Forbidden, Invalid
+from matching.matches.workflow import active_parties
 from matching.models import ContinuationFollowUp, Match
-from matching.outcomes.errors import InvalidOutcome, OutcomeConflict, OutcomeForbidden
 from notifications.services import notify
+from organizations.permissions import is_coordinator
+from organizations.services import members_of
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ FOLLOW_UP_REMINDER_DAYS = 14
 DONE_STATES = (Match.State.COMPLETED, Match.State.EVALUATED)
 
 
-# --- Completion: follow-ups and evaluation requests -----------------------------------
+# --- Completion: scheduling the follow-ups --------------------------------------------
 def completion_date(match: Match) -> dt.date:
     return local_date(match.completed_at) if match.completed_at else timezone.localdate()
 
@@ -62,7 +63,7 @@ def schedule_follow_ups(match: Match) -> list[ContinuationFollowUp]:
     return rows
 
 
-# --- 7. Continuation follow-ups -------------------------------------------------------
+# --- Sending, reminding and answering -------------------------------------------------
 @dataclass
 class FollowUpRun:
     sent: int = 0
@@ -119,7 +120,7 @@ def _send_follow_up(pk: int, today: dt.date, now: dt.datetime) -> int:
         return 0
     title, body = _follow_up_message(row)
     notify(
-        organization_members([row.organization_id]),
+        members_of([row.organization_id]),
         "match.follow_up_request",
         title,
         body,
@@ -141,7 +142,7 @@ def _remind_follow_up(pk: int, today: dt.date, now: dt.datetime) -> int:
         return 0
     title, body = _follow_up_message(row)
     notify(
-        organization_members([row.organization_id]),
+        members_of([row.organization_id]),
         "match.follow_up_reminder",
         str(_("【再送】")) + title,
         body,
@@ -175,9 +176,9 @@ def answer_follow_up(
             .get(pk=follow_up.pk)
         )
         if not (user and user.is_authenticated and user.is_member_of(row.organization_id)):
-            raise OutcomeForbidden(_("この確認に回答できるのは、対象の団体のメンバーだけです。"))
+            raise Forbidden(_("この確認に回答できるのは、対象の団体のメンバーだけです。"))
         if answer not in ANSWERS:
-            raise InvalidOutcome(
+            raise Invalid(
                 _(
                     "回答は「継続している」「形を変えて継続している」「終了した」から選んでください。"
                 ),
@@ -185,13 +186,13 @@ def answer_follow_up(
             )
         reason = (reason or "").strip()
         if answer == ContinuationFollowUp.Answer.ENDED and not reason:
-            raise InvalidOutcome(_("終了した場合は、その理由を記入してください。"), field="reason")
+            raise Invalid(_("終了した場合は、その理由を記入してください。"), field="reason")
         if row.answer:
-            raise OutcomeConflict(_("この確認にはすでに回答済みです。"))
+            raise Conflict(_("この確認にはすでに回答済みです。"))
         if row.match.state not in DONE_STATES:
-            raise OutcomeConflict(_("このマッチは完了していないため、継続状況を回答できません。"))
+            raise Conflict(_("このマッチは完了していないため、継続状況を回答できません。"))
         if row.due_on > today:
-            raise OutcomeConflict(
+            raise Conflict(
                 _("この確認は%(due)sから回答できます。") % {"due": row.due_on.isoformat()}
             )
         row.answer = answer

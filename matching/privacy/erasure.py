@@ -1,5 +1,6 @@
-"""An organization's personal data across the apps: export it (JSON) and erase it on
-request (個人情報保護法: 開示 and 消去の請求).
+"""Erasing an organization's personal data on request (個人情報保護法: 消去の請求): its
+admins request it, a coordinator carries it out (or declines, with a reason), and the
+organization's history is kept anonymised.
 
 Lives in ``matching`` because it spans organizations, proposals, matching and
 notifications (imports point ``organizations ← proposals ← matching``). The choices (what
@@ -21,7 +22,7 @@ from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework.authtoken.models import Token
 
+from lib.errors import Forbidden, Invalid
 from matching.matches import workflow
 from matching.matches.audit import audit_actor
 from matching.models import (
@@ -78,20 +80,20 @@ CANCEL_REASON = gettext_lazy("参加団体の退会（データの削除）に�
 def request_deletion(organization: Organization, user, reason: str) -> DeletionRequest:
     """Record the organization admin's request and tell the coordinators."""
     if not is_organization_admin(user, organization):
-        raise PermissionDenied(gettext("削除を請求できるのは団体管理者だけです。"))
+        raise Forbidden(gettext("削除を請求できるのは団体管理者だけです。"))
     if organization.deleted_at is not None:
-        raise ValidationError(
-            {"organization": gettext("この団体のデータはすでに削除されています。")}
+        raise Invalid(
+            errors={"organization": gettext("この団体のデータはすでに削除されています。")}
         )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": gettext("削除を希望する理由を入力してください。")})
+        raise Invalid(errors={"reason": gettext("削除を希望する理由を入力してください。")})
     Organization.objects.select_for_update().get(pk=organization.pk)
     if DeletionRequest.objects.filter(
         organization=organization, status=DeletionRequest.Status.PENDING
     ).exists():
-        raise ValidationError(
-            {"organization": gettext("この団体の削除の請求はすでに受け付けています。")}
+        raise Invalid(
+            errors={"organization": gettext("この団体の削除の請求はすでに受け付けています。")}
         )
     req = DeletionRequest.objects.create(
         organization=organization,
@@ -116,10 +118,10 @@ def reject_deletion(req: DeletionRequest, actor, note: str) -> DeletionRequest:
     if not (actor and actor.can_coordinate):
         raise PermissionDenied
     if not (note or "").strip():
-        raise ValidationError({"handling_note": gettext("対応しない理由を入力してください。")})
+        raise Invalid(errors={"handling_note": gettext("対応しない理由を入力してください。")})
     req = DeletionRequest.objects.select_for_update().get(pk=req.pk)
     if req.status != DeletionRequest.Status.PENDING:
-        raise ValidationError({"status": gettext("この請求はすでに対応済みです。")})
+        raise Invalid(errors={"status": gettext("この請求はすでに対応済みです。")})
     req.status = DeletionRequest.Status.REJECTED
     req.handled_by, req.handled_at, req.handling_note = actor, timezone.now(), note.strip()
     req.save()
@@ -291,7 +293,7 @@ def carry_out_deletion(req: DeletionRequest, actor) -> ErasureReport:
     with transaction.atomic():
         req = DeletionRequest.objects.select_for_update().get(pk=req.pk)
         if req.status != DeletionRequest.Status.PENDING:
-            raise ValidationError({"status": gettext("この請求はすでに対応済みです。")})
+            raise Invalid(errors={"status": gettext("この請求はすでに対応済みです。")})
         org = Organization.objects.select_for_update().get(pk=req.organization_id)
         report = ErasureReport(org.pk)
         memberships = list(Membership.objects.filter(organization=org).select_related("user"))

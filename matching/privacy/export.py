@@ -1,10 +1,10 @@
-"""An organization's personal data across the apps: export it (JSON) and erase it on
-request (個人情報保護法: 開示 and 消去の請求).
+"""An organization's personal data across the apps, exported as JSON (個人情報保護法:
+開示の請求), and who may export it (the organization's admins, and coordinators).
 
 Lives in ``matching`` because it spans organizations, proposals, matching and
-notifications (imports point ``organizations ← proposals ← matching``). The choices (what
-is erased, what is kept anonymised, why a coordinator carries the erasure out) are in
-docs/security.md, 「個人情報 / Personal data」.
+notifications (imports point ``organizations ← proposals ← matching``). Erasure is in
+``matching.privacy.erasure``; the choices are in docs/security.md, 「個人情報 / Personal
+data」.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from lib.dates import fiscal_year
+from lib.dates import fiscal_year_range
 from matching.consultations.calendar import slot_usage
 from matching.models import Evaluation, Match, Suggestion
 from matching.outcomes.continuation import continuation_rate
@@ -50,15 +50,6 @@ LOWER_IS_BETTER = frozenset({"posts_without_suggestion"})
 
 
 # --- Periods -------------------------------------------------------------------------
-def fiscal_year_range(fy: int) -> tuple[dt.date, dt.date]:
-    """[1 April fy, 1 April fy+1): fiscal year 2026 is 2026-04-01 to 2027-03-31."""
-    return dt.date(fy, 4, 1), dt.date(fy + 1, 4, 1)
-
-
-def current_fiscal_year(today: dt.date | None = None) -> int:
-    return fiscal_year(today or timezone.localdate())
-
-
 def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
 
@@ -157,7 +148,7 @@ def median_days_to_match(start: dt.date, end: dt.date) -> dict[str, Any]:
 # --- Consultations -------------------------------------------------------------------
 def consultations(start: dt.date, end: dt.date) -> dict[str, Any]:
     """Consultation seats offered vs booked for slots starting in the range (reuses
-    ``consultations.slot_usage``): ``{slots, offered, booked, held, no_show,
+    ``matching.consultations.calendar.slot_usage``): ``{slots, offered, booked, held, no_show,
     cancelled_slots, usage_rate}``; usage_rate = booked / offered seats."""
     usage = slot_usage(_aware(start), _aware(end))
     return {
@@ -193,12 +184,12 @@ def average_grade(start: dt.date, end: dt.date) -> float | None:
 
 
 def continuation_by_year(months: int = 12) -> list[dict[str, Any]]:
-    """``outcomes.continuation_rate(by="year")``: per fiscal year of completion."""
+    """``continuation.continuation_rate(by="year")``: per fiscal year of completion."""
     return continuation_rate(by="year", months=months)
 
 
 def continuation_by_field(months: int = 12) -> list[dict[str, Any]]:
-    """``outcomes.continuation_rate(by="field")``: per field (need's and offer's)."""
+    """``continuation.continuation_rate(by="field")``: per field (need's and offer's)."""
     return continuation_rate(by="field", months=months)
 
 

@@ -1,8 +1,5 @@
-"""Admin for the coordination workflow: matches (with parties and history), review
-decisions, interest requests, rejection reasons and the transition log.
-
-A match's state is read-only here: it moves only through ``matching.workflow`` (the API),
-so that every change keeps its history, notifications and permission checks.
+"""Admin for the review queue's data: review decisions (their fingerprints and resulting
+match read-only) and the rejection reasons coordinators pick from (editable).
 """
 
 from __future__ import annotations

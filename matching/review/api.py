@@ -1,8 +1,9 @@
-"""Thin DRF views over ``matching.review`` and ``matching.workflow``.
+"""Thin DRF views over ``matching.review.services``: the review queue, decisions on
+suggested pairs (approving one creates a match through ``matching.matches.workflow``) and
+the rejection reasons.
 
-Errors: a state that does not allow the action answers 409 (``code``, ``state``,
-``action``); bad data 400, field by field; not allowed 403; not visible 404. Nothing is
-saved when a request fails.
+Errors (``matching.matches.api.service_errors``): bad data 400, field by field or item by
+item; not allowed 403; a conflicting state 409. Nothing is saved when a request fails.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.matches.api import service_errors
 from matching.models import RejectionReason, Suggestion
 from matching.review import services as review
 from matching.review.serializers import (
@@ -25,8 +25,8 @@ from matching.review.serializers import (
     ReviewQueueItemSerializer,
     ReviewQueueQuerySerializer,
 )
-from matching.scoring.api import IsCoordinator
 from organizations.models import Area
+from organizations.permissions import IsCoordinator
 
 
 def _list_param(request: Request, name: str) -> list[str]:
@@ -112,8 +112,7 @@ class ReviewDecideView(APIView):
         serializer = DecideSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         items = [review.DecisionItem(**item) for item in serializer.validated_data["items"]]
-        with service_errors():
-            results = review.decide(request.user, items)
+        results = review.decide(request.user, items)
         return Response({"results": DecisionResultSerializer(results, many=True).data})
 
 

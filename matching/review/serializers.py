@@ -1,7 +1,8 @@
-"""Serializers for the coordination workflow: review queue, interest requests, matches.
+"""Serializers of the review API: the queue (items and filters), decisions on suggested
+pairs and the rejection reasons.
 
 They validate the shape of requests (400, field by field); the rules that depend on the
-state of things live in ``matching.workflow`` and ``matching.review``.
+state of things live in ``matching.review.services``.
 """
 
 from __future__ import annotations

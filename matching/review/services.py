@@ -1,7 +1,8 @@
-"""The coordinators' review queue (suggested pairs to approve, reject or defer) and
-requests for an introduction (「この団体と話したい」).
+"""The coordinators' review queue (suggested pairs to approve, reject or defer), the
+decisions on it, and the rejection reasons to choose from.
 
-Both end in ``workflow.create_match``: a coordinator stays between the parties.
+An approved pair ends in ``workflow.create_match``, like an accepted request for an
+introduction (``matching.matches.interest``): a coordinator stays between the parties.
 """
 
 from __future__ import annotations
@@ -9,17 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from lib.errors import Forbidden, Invalid
 from matching.matches import workflow
 from matching.matches.audit import audit_actor
-from matching.matches.permissions import is_coordinator
 from matching.models import (
     Match,
     MatchParty,
@@ -30,6 +30,7 @@ from matching.models import (
 from matching.scoring import adapter
 from organizations.filters import area_ids_covering
 from organizations.models import Area
+from organizations.permissions import is_coordinator
 from proposals.models import Need, Offer, Status
 
 Decision = ReviewDecision.Decision
@@ -165,12 +166,13 @@ class DecisionResult:
     match: Match | None = None
 
 
-@dataclass
-class ItemErrors(Exception):
-    """Some items of a bulk decision are invalid; nothing was saved. One dict per item,
-    in order, empty for the valid ones (as REST framework reports list errors)."""
+class ItemErrors(Invalid):
+    """Some items of a bulk decision are invalid; nothing was saved. ``errors["items"]``:
+    one dict per item, in order, empty for the valid ones (as REST framework reports list
+    errors)."""
 
-    errors: list[dict] = field(default_factory=list)
+    def __init__(self, items: list[dict]) -> None:
+        super().__init__(errors={"items": items})
 
 
 def _item_errors(item: DecisionItem, seen: set[tuple[int, int]]) -> dict[str, list[str]]:
@@ -209,7 +211,7 @@ def decide(actor, items: list[DecisionItem]) -> list[DecisionResult]:
     """Approve, reject or defer suggested pairs: all of them or none (each item's errors
     are reported with its position)."""
     if not is_coordinator(actor):
-        raise PermissionDenied(gettext("提案を審査できるのはコーディネーターだけです。"))
+        raise Forbidden(gettext("提案を審査できるのはコーディネーターだけです。"))
     with transaction.atomic(), audit_actor(actor):
         # Lock the pairs' suggestions so two coordinators deciding at once do not both
         # create a match for the same pair.

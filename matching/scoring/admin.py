@@ -1,3 +1,6 @@
+"""Admin for scoring: matching profiles (weights and thresholds), synonyms, relevance
+judgments, the suggestions (read-only: they come from the engine) and full re-score runs."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 

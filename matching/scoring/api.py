@@ -1,3 +1,7 @@
+"""The scoring API: a post's ranked suggestions (for its organization's members and
+coordinators) and full re-scores (coordinators), plus ``IsCoordinator``, the permission the
+other features' coordinator-only views share."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet
@@ -12,16 +16,9 @@ from rest_framework.response import Response
 from matching.models import RescoreRun, Suggestion
 from matching.scoring import adapter, services
 from matching.scoring.serializers import RescoreRunSerializer, SuggestionSerializer
-from organizations.permissions import can_post_for
+from organizations.permissions import IsCoordinator, can_post_for
 from proposals.api import visible_posts
 from proposals.models import Need, Offer
-
-
-class IsCoordinator(permissions.BasePermission):
-    message = _("コーディネーターだけが実行できます。")
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_authenticated and request.user.can_coordinate)
 
 
 class PostSuggestionsView(generics.ListAPIView):

@@ -34,8 +34,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
+from lib.errors import Invalid
 from matching.models import RelevanceJudgment
 from organizations.models import Area, Field, Organization
 from proposals.models import CollaborationForm, Need, Offer, Status
@@ -521,7 +522,14 @@ def _sync(
 
 
 def _save_post(obj: Need | Offer, values: dict[str, Any], relations: dict[str, set[int]]):
-    return save_post(obj, {**values, **{name: list(pks) for name, pks in relations.items()}})
+    try:
+        return save_post(obj, {**values, **{name: list(pks) for name, pks in relations.items()}})
+    except Invalid as exc:  # refused by the post rules, e.g. an archived post set open again
+        where = f"{'needs' if isinstance(obj, Need) else 'offers'}[id={_show(obj.external_id)}]"
+        texts = [m for messages in exc.field_errors().values() for m in messages]
+        with override("en"):
+            english = " ".join(map(str, texts))
+        raise DatasetError(where, " ".join(map(str, texts)), english) from exc
 
 
 def load_dataset(data_or_path: dict[str, Any] | str | Path) -> LoadReport:

@@ -1,3 +1,6 @@
+"""Serializers of the scoring API: suggestions (with their score breakdown) and full
+re-score runs."""
+
 from __future__ import annotations
 
 from rest_framework import serializers

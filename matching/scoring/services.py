@@ -1,5 +1,6 @@
-"""Plain functions for the matching workflow: full re-scores and what follows a change to
-a post. Views, tasks and commands call these."""
+"""Plain functions for (re-)scoring: full re-scores and what follows a change to a post
+(the ``PendingRescore`` outbox and its sweeper). Views, tasks and the signal receivers
+(``matching.scoring.signals``) call these."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Matching listens to proposals (proposals never imports matching)."""
+"""The receivers that re-score: a saved need or offer, and a match that starts or ends.
+
+Matching listens to proposals (proposals never imports matching). Registered in
+``MatchingConfig.ready``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Thin Celery tasks: each calls a plain function in ``matching.adapter`` or
-``matching.services``. Tasks are idempotent: a retried or duplicated message rewrites the
-same rows (one per pair)."""
+"""Thin Celery tasks for (re-)scoring: each calls a plain function in
+``matching.scoring.services``. Tasks are idempotent: a retried or duplicated message
+rewrites the same rows (one per pair)."""
 
 from __future__ import annotations
 

@@ -51,6 +51,7 @@ def _build() -> dict[str, Any]:
     from workflow_support import drive, suggest
 
     from matching.consultations import services as consultations
+    from matching.consultations import slots as consultation_slots
     from matching.matches import workflow
     from matching.models import ContinuationFollowUp, InterestRequest, Match, MatchParty
     from matching.outcomes import evaluations as evaluations_mod
@@ -141,7 +142,7 @@ def _build() -> dict[str, Any]:
     def publish(days: int, place: str):
         start = timezone.now() + dt.timedelta(days=days)
         end = start + dt.timedelta(hours=1)
-        return consultations.publish_slot(
+        return consultation_slots.publish_slot(
             coordinator, starts_at=start, ends_at=end, place=place, capacity=3
         )
 

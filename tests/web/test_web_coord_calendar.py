@@ -7,7 +7,8 @@ import datetime as dt
 from django.utils import timezone
 from workflow_support import drive, two_party_match
 
-from matching.consultations.services import book, publish_slot
+from matching.consultations.services import book
+from matching.consultations.slots import publish_slot
 
 
 def _slot(people, day: dt.date, hour: int, place: str):

@@ -228,7 +228,7 @@ def test_match_respond_and_decline(client, people):
 
 
 def test_book_a_consultation_and_ics(client, people):
-    from matching.consultations.services import publish_slot
+    from matching.consultations.slots import publish_slot
 
     match = two_party_match(people)
     workflow.introduce(match, people["coordinator"])

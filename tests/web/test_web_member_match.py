@@ -11,7 +11,8 @@ from django.utils import timezone
 from outcomes_support import make_match
 from workflow_support import drive, two_party_match
 
-from matching.consultations.services import book, publish_slot
+from matching.consultations.services import book
+from matching.consultations.slots import publish_slot
 from matching.matches import workflow
 from matching.models import ConsultationBooking, ContinuationFollowUp, Evaluation, Match
 from matching.outcomes.follow_ups import schedule_follow_ups

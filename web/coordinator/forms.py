@@ -1,4 +1,4 @@
-"""Forms of the coordinators' pages (``matching.views_coord``).
+"""Forms of the coordinators' pages (``web.coordinator``).
 
 They check what a person typed (dates, times, lengths); the services check the rest and
 their messages are shown on the form.

@@ -1,9 +1,6 @@
-"""The coordinators' pages (``/coord/``): review queue, interest requests, match board,
-consultation slots, organizations to verify, full re-score, registry import.
-
-Thin views: every decision goes through the services (``review``, ``workflow``,
-``consultations``, ``services``, ``organizations.imports``), whose Japanese messages are
-shown as they are. Only users who ``can_coordinate`` get in (others 403; anonymous → login).
+"""What the coordinators' pages (``/coord/``) share: the ``coordinator_required`` gate
+(only users who ``can_coordinate`` get in; others 403, anonymous → login), a form's errors
+as one message, and the way back to the page a form was posted from.
 """
 
 from __future__ import annotations
@@ -11,13 +8,13 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 
-from matching.matches.permissions import is_coordinator
+from organizations.permissions import is_coordinator
 
 
 def coordinator_required(view):
@@ -32,10 +29,6 @@ def coordinator_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def errors_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def form_errors(form) -> str:

@@ -1,5 +1,5 @@
 """Coordinators' KPI dashboard and yearly progress sheet (進行管理シート). Thin views over
-``matching.kpi`` and ``matching.kpi_export``."""
+``matching.reports.kpi`` and ``matching.reports.progress_sheet``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from lib import dates
 from matching.models import Match
 from matching.reports import kpi, progress_sheet
 from web.coordinator.helpers import coordinator_required
@@ -16,7 +17,7 @@ FIRST_FISCAL_YEAR = 2000
 
 
 def _fiscal_year(request: HttpRequest) -> int:
-    current = kpi.current_fiscal_year()
+    current = dates.current_fiscal_year()
     try:
         fy = int(request.GET.get("fy", current))
     except ValueError:
@@ -25,9 +26,9 @@ def _fiscal_year(request: HttpRequest) -> int:
 
 
 def _year_choices() -> list[int]:
-    current = kpi.current_fiscal_year()
+    current = dates.current_fiscal_year()
     first = Match.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    start = kpi.current_fiscal_year(timezone.localdate(first)) if first else current
+    start = dates.current_fiscal_year(timezone.localdate(first)) if first else current
     return list(range(current, min(start, current) - 1, -1))
 
 

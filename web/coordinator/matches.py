@@ -1,9 +1,8 @@
-"""The coordinators' pages (``/coord/``): review queue, interest requests, match board,
-consultation slots, organizations to verify, full re-score, registry import.
+"""The coordinators' match board (open, done and ended matches, with each one's next step)
+and a match's page with the actions a coordinator may take on it.
 
-Thin views: every decision goes through the services (``review``, ``workflow``,
-``consultations``, ``services``, ``organizations.imports``), whose Japanese messages are
-shown as they are. Only users who ``can_coordinate`` get in (others 403; anonymous → login).
+Thin views over ``matching.matches.workflow``, whose Japanese messages are shown as they
+are. Behind ``coordinator_required``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -25,7 +23,8 @@ from web.coordinator.forms import (
     CancelMatchForm,
     CommentForm,
 )
-from web.coordinator.helpers import coordinator_required, errors_text, form_errors
+from web.coordinator.helpers import coordinator_required, form_errors
+from web.errors import REFUSALS, report
 
 State = Match.State
 
@@ -119,10 +118,8 @@ def match_action(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, gettext("この操作はできません。"))
             return redirect("coord:match-detail", pk=pk)
-    except workflow.WorkflowConflict as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        messages.error(request, errors_text(exc))
+    except REFUSALS as exc:
+        report(request, exc)
     else:
         messages.success(
             request,

@@ -1,9 +1,6 @@
-"""The coordinators' pages (``/coord/``): review queue, interest requests, match board,
-consultation slots, organizations to verify, full re-score, registry import.
-
-Thin views: every decision goes through the services (``review``, ``workflow``,
-``consultations``, ``services``, ``organizations.imports``), whose Japanese messages are
-shown as they are. Only users who ``can_coordinate`` get in (others 403; anonymous → login).
+"""The coordinators' pages for organizations: the sign-ups waiting for verification, and
+the import of a registry file (upload, preview, then import all or nothing, through
+``organizations.imports``). Behind ``coordinator_required``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""The coordinators' pages (``/coord/``): review queue, interest requests, match board,
-consultation slots, organizations to verify, full re-score, registry import.
+"""The coordinators' review queue (suggested pairs to approve, reject or defer, one by one
+or in bulk) and the interest requests (「この団体と話したい」) to accept or decline.
 
-Thin views: every decision goes through the services (``review``, ``workflow``,
-``consultations``, ``services``, ``organizations.imports``), whose Japanese messages are
-shown as they are. Only users who ``can_coordinate`` get in (others 403; anonymous → login).
+Thin views over ``matching.review.services`` and ``matching.matches.interest``, whose
+Japanese messages are shown as they are. Behind ``coordinator_required``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +20,6 @@ from django.views.decorators.http import require_POST
 from lib.pages import paginate
 from matching.engine import COMPONENT_LABELS
 from matching.matches import interest as interest_mod
-from matching.matches import workflow
 from matching.models import InterestRequest
 from matching.review import services as review
 from organizations.models import Area
@@ -33,7 +30,8 @@ from web.coordinator.forms import (
     QueueFilterForm,
     RequiredCommentForm,
 )
-from web.coordinator.helpers import back, coordinator_required, errors_text, form_errors
+from web.coordinator.helpers import back, coordinator_required, form_errors
+from web.errors import REFUSALS, report
 
 
 def _breakdown(suggestion) -> list[dict]:
@@ -152,7 +150,7 @@ def review_decide(request: HttpRequest) -> HttpResponse:
         results = review.decide(request.user, items)
     except review.ItemErrors as exc:
         messages.error(request, gettext("どの組合せも処理していません。次の点を直してください。"))
-        for item, errors in zip(items, exc.errors, strict=True):
+        for item, errors in zip(items, exc.errors["items"], strict=True):
             if errors:
                 text = " ".join(str(m) for msgs in errors.values() for m in msgs)
                 messages.error(request, f"{_item_label(item)}: {text}")
@@ -209,8 +207,6 @@ def interest_handle(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             interest_mod.decline_interest_request(request.user, item, form.cleaned_data["comment"])
             messages.success(request, gettext("依頼を見送りにしました。"))
-    except workflow.WorkflowConflict as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        messages.error(request, errors_text(exc))
+    except REFUSALS as exc:
+        report(request, exc)
     return redirect("coord:interest")

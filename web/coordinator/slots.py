@@ -1,9 +1,8 @@
-"""The coordinators' pages (``/coord/``): review queue, interest requests, match board,
-consultation slots, organizations to verify, full re-score, registry import.
+"""The coordinators' consultation slots (コマ): publish and cancel slots, the upcoming ones,
+the week calendar and this fiscal year's slot usage.
 
-Thin views: every decision goes through the services (``review``, ``workflow``,
-``consultations``, ``services``, ``organizations.imports``), whose Japanese messages are
-shown as they are. Only users who ``can_coordinate`` get in (others 403; anonymous → login).
+Thin views over ``matching.consultations.services`` and ``.calendar``, whose Japanese
+messages are shown as they are. Behind ``coordinator_required``.
 """
 
 from __future__ import annotations
@@ -18,15 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from lib.dates import fiscal_year_bounds
+from lib.errors import ServiceError
 from matching.consultations import calendar
-from matching.consultations import services as consultations
-from matching.consultations.api import fiscal_year_bounds
+from matching.consultations import slots as slot_services
 from matching.models import ConsultationSlot
 from web.coordinator.forms import (
     SlotCancelForm,
     SlotForm,
 )
 from web.coordinator.helpers import coordinator_required, form_errors
+from web.errors import REFUSALS, report
 
 SLOT_ERROR_FIELDS = {"ends_at": "end_time", "starts_at": "date", "place": "place",
                      "capacity": "capacity"}  # fmt: skip
@@ -38,7 +39,7 @@ def slots(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            slot = consultations.publish_slot(
+            slot = slot_services.publish_slot(
                 request.user,
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
@@ -47,7 +48,7 @@ def slots(request: HttpRequest) -> HttpResponse:
                 capacity=data["capacity"],
                 note=data["note"],
             )
-        except consultations.ConsultationError as exc:
+        except ServiceError as exc:
             form.add_error(SLOT_ERROR_FIELDS.get(exc.code), str(exc.message))
         else:
             when = timezone.localtime(slot.starts_at)
@@ -103,9 +104,9 @@ def slot_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, form_errors(form))
         return redirect("coord:slots")
     try:
-        consultations.cancel_slot(slot, request.user, reason=form.cleaned_data["reason"])
-    except consultations.ConsultationError as exc:
-        messages.error(request, str(exc.message))
+        slot_services.cancel_slot(slot, request.user, reason=form.cleaned_data["reason"])
+    except REFUSALS as exc:
+        report(request, exc)
     else:
         messages.success(request, gettext("コマを取り消しました。予約していた団体に通知しました。"))
     return redirect("coord:slots")

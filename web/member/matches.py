@@ -1,7 +1,11 @@
-"""Logged-in pages for organization members and department staff (「マイページ」).
+"""マイページ: the match page of an organization's members and department staff, and what
+a party does there: answer an introduction (or decline it), move the match on (start
+consulting, agree on the terms, start the work, report completion), book, cancel and move
+consultations (and download them as .ics), evaluate the match and answer the continuation
+follow-ups.
 
-Thin views: the rules live in the apps' services (proposals.services.save_post through the
-API serializers, matching.review/workflow/consultations/outcomes, notifications.services).
+Thin views: the rules live in the services (``matching.matches.workflow``,
+``matching.consultations.services``, ``matching.outcomes.evaluations`` and ``.follow_ups``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from matching.consultations import ical
 from matching.consultations.api import ics_response
 from matching.consultations.services import (
     BOOKABLE_MATCH_STATES,
-    ConsultationError,
     book,
     cancel_booking,
     reschedule,
@@ -31,10 +34,10 @@ from matching.matches import workflow
 from matching.matches.permissions import can_see_party_contacts, can_view_match
 from matching.models import ConsultationSlot, Match
 from matching.models.matches import MatchParty
-from matching.outcomes.errors import OutcomeError
 from matching.outcomes.evaluations import evaluation_status, record_evaluation
 from matching.outcomes.follow_ups import answer_follow_up, follow_ups_for
 from organizations.privacy import log_personal_data_access
+from web.errors import REFUSALS, field_errors, report
 from web.member.forms import (
     AgreeForm,
     EvaluationForm,
@@ -181,16 +184,6 @@ def _back(pk: int, anchor: str = ""):
     return redirect(reverse("member-match", args=[pk]) + (f"#{anchor}" if anchor else ""))
 
 
-def _error(request, exc) -> None:
-    detail = getattr(exc, "message_dict", None)
-    if detail:
-        for errors in detail.values():
-            for error in errors:
-                messages.error(request, error)
-    else:
-        messages.error(request, str(getattr(exc, "message", None) or exc))
-
-
 def _invalid(request: HttpRequest) -> None:
     messages.error(request, _("入力内容を確認してください。"))
 
@@ -212,8 +205,8 @@ def match_respond(request: HttpRequest, pk: int) -> HttpResponse:
                 return _match_page(request, match, status=400, reason_form=form)
             workflow.decline(match, request.user, party.organization, form.cleaned_data["reason"])
             messages.success(request, _("辞退を伝えました。"))
-    except (workflow.WorkflowConflict, ValidationError, PermissionDenied) as exc:
-        _error(request, exc)
+    except REFUSALS as exc:
+        report(request, exc)
     return _back(pk)
 
 
@@ -230,8 +223,8 @@ def match_step(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         function(match, request.user, comment=request.POST.get("comment", "")[:2000])
         messages.success(request, done)
-    except (workflow.WorkflowConflict, ValidationError, PermissionDenied) as exc:
-        _error(request, exc)
+    except REFUSALS as exc:
+        report(request, exc)
     return _back(pk)
 
 
@@ -254,14 +247,14 @@ def match_agree(request: HttpRequest, pk: int) -> HttpResponse:
                 budget_note=data["budget_note"],
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
+            for name, errors in field_errors(exc).items():
                 for error in errors:
                     if name == "responsibilities":
                         _role_errors(form, error)
                     else:
                         form.add_error(name if name in form.fields else None, error)
-        except (workflow.WorkflowConflict, PermissionDenied) as exc:
-            _error(request, exc)
+        except REFUSALS as exc:
+            report(request, exc)
             return _back(pk)
         else:
             messages.success(request, _("合意内容を記録しました。"))
@@ -287,8 +280,8 @@ def match_book(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         book(slot, match, request.user)
         messages.success(request, _("事前相談を予約しました。"))
-    except ConsultationError as exc:
-        messages.error(request, str(exc.message if hasattr(exc, "message") else exc))
+    except REFUSALS as exc:
+        report(request, exc)
     return _back(pk, "consultations")
 
 
@@ -299,8 +292,8 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         cancel_booking(booking, request.user, reason=request.POST.get("reason", ""))
         messages.success(request, _("予約を取り消しました。"))
-    except ConsultationError as exc:
-        messages.error(request, str(exc.message if hasattr(exc, "message") else exc))
+    except REFUSALS as exc:
+        report(request, exc)
     return _back(booking.match_id, "consultations")
 
 
@@ -316,8 +309,8 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         reschedule(booking, slot, request.user)
         messages.success(request, _("事前相談の日時を変更しました。"))
-    except ConsultationError as exc:
-        messages.error(request, str(exc.message if hasattr(exc, "message") else exc))
+    except REFUSALS as exc:
+        report(request, exc)
     return _back(booking.match_id, "consultations")
 
 
@@ -336,11 +329,8 @@ def match_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             record_evaluation(match, request.user, party.organization, **form.cleaned_data)
-        except OutcomeError as exc:
-            if exc.field and exc.field in form.fields:
-                form.add_error(exc.field, str(exc.message))
-            else:
-                messages.error(request, str(exc.message))
+        except REFUSALS as exc:
+            if not report(request, exc, form):
                 return _back(pk)
         else:
             messages.success(request, _("評価を記録しました。ご協力ありがとうございました。"))
@@ -367,11 +357,8 @@ def follow_up_answer(request: HttpRequest, pk: int) -> HttpResponse:
             answer_follow_up(
                 row, request.user, form.cleaned_data["answer"], form.cleaned_data["reason"]
             )
-        except OutcomeError as exc:
-            if exc.field and exc.field in form.fields:
-                form.add_error(exc.field, str(exc.message))
-            else:
-                messages.error(request, str(exc.message))
+        except REFUSALS as exc:
+            if not report(request, exc, form):
                 return _back(match.pk)
         else:
             messages.success(request, _("継続状況をお知らせいただき、ありがとうございました。"))

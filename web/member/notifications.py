@@ -1,7 +1,7 @@
-"""Logged-in pages for organization members and department staff (「マイページ」).
+"""マイページ: the notification inbox, the delivery settings per kind, and the private
+calendar feed's URL (shown and renewed there).
 
-Thin views: the rules live in the apps' services (proposals.services.save_post through the
-API serializers, matching.review/workflow/consultations/outcomes, notifications.services).
+Thin views over ``notifications.services`` and ``matching.consultations.ical``.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError as RefusedInput
 
 from lib import ratelimit
 from matching.consultations import ical
@@ -127,17 +128,28 @@ def _editable_post(request: HttpRequest, spec: dict, pk: int):
 
 
 def _save_via_serializer(request, spec, form, instance):
-    """Validate with the API serializer (the same rules) and save through save_post.
-    Returns the post, or None after copying the serializer's errors onto the form."""
+    """Parse with the API serializer and save through it: its validate() and save() are
+    proposals.services.check_post / save_post, the rules every path shares. Returns the
+    post, or None after copying the refusal's messages onto the form."""
     serializer = spec["serializer"](instance, data=form.api_data(), context={"request": request})
     if not serializer.is_valid():
-        for name, errors in serializer.errors.items():
-            target = name if name in form.fields and name not in form.errors else None
-            for error in errors if isinstance(errors, list) else [errors]:
-                form.add_error(target, str(error))
+        _add_errors(form, serializer.errors)
         return None
-    with transaction.atomic():
-        return serializer.save()
+    try:
+        with transaction.atomic():
+            return serializer.save()
+    except RefusedInput as exc:
+        # Refused by save_post's second look (the post changed since it was read).
+        _add_errors(form, exc.detail)
+        return None
+
+
+def _add_errors(form, errors) -> None:
+    items = errors.items() if isinstance(errors, dict) else [(None, errors)]
+    for name, field_errors in items:
+        target = name if name in form.fields and name not in form.errors else None
+        for error in field_errors if isinstance(field_errors, list) else [field_errors]:
+            form.add_error(target, str(error))
 
 
 @login_required

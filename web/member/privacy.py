@@ -1,5 +1,6 @@
 """マイページ: an organization's personal data — download everything (JSON) and ask for
-deletion. Thin views over ``matching.privacy``; only the organization's admins see them."""
+deletion. Thin views over ``matching.privacy`` (``export``, ``erasure``); only the
+organization's admins see them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from matching.privacy import erasure, export
 from organizations.models import DeletionRequest, Membership, Organization
+from web.errors import field_errors
 
 
 class DeletionRequestForm(forms.Form):
@@ -84,11 +86,11 @@ def privacy_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             req = erasure.request_deletion(org, request.user, form.cleaned_data["reason"])
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error("reason" if name == "reason" else None, errors)
         except PermissionDenied as exc:
             raise Http404 from exc
+        except ValidationError as exc:
+            for name, errors in field_errors(exc).items():
+                form.add_error("reason" if name == "reason" else None, errors)
         else:
             messages.success(
                 request,

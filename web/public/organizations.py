@@ -1,5 +1,5 @@
 """Public pages for organizations (団体一覧). Never shows the private contact fields
-(``serializers.PRIVATE_FIELDS``): the templates use only the public ones."""
+(``organizations.serializers.PRIVATE_FIELDS``): the templates use only the public ones."""
 
 from __future__ import annotations
 

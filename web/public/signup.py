@@ -179,7 +179,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = SignupForm(request.POST)
-        # At most ratelimit.SIGNUP.limit sign-ups per address per hour (tsunagu/ratelimit.py).
+        # At most ratelimit.SIGNUP.limit sign-ups per address per hour (lib/ratelimit.py).
         if ratelimit.SIGNUP.is_over(ratelimit.client_ip(request)):
             form.is_valid()  # bind, so that the typed values come back
             form.errors.clear()

@@ -1,3 +1,5 @@
+"""The start page (what is open now) and 協働の進め方 (how a collaboration goes here)."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse

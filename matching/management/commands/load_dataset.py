@@ -1,4 +1,4 @@
-"""``manage.py load_dataset PATH``: load a matching dataset (see matching.datasets)."""
+"""``manage.py load_dataset PATH``: load a matching dataset (see matching.scoring.datasets)."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def _book_all_at_once(slot: ConsultationSlot, bookers) -> Counter:
             try:
                 svc.book(ConsultationSlot(pk=slot.pk), match, user)
                 outcome = "booked"
-            except svc.ConsultationConflict as exc:
+            except svc.Conflict as exc:
                 outcome = exc.code  # "slot_full"
             except Exception as exc:  # anything else is a failure of the test
                 outcome = f"error: {type(exc).__name__}: {exc}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from matching.consultations import calendar as calendar_mod
-from matching.consultations import ical
+from matching.consultations import ical, slots
 from matching.consultations import reminders as consultation_reminders
 from matching.consultations import services as svc
 from matching.matches.signals import match_transitioned
@@ -75,17 +75,17 @@ EVERYONE = {"member", "staff", "coordinator"}  # the parties' members and the co
 def test_publish_slot_is_for_coordinators_and_validates(people):
     start = timezone.now() + dt.timedelta(days=2)
     good = {"starts_at": start, "ends_at": start + dt.timedelta(hours=1), "place": "本庁舎3階"}
-    with pytest.raises(svc.ConsultationForbidden):
-        svc.publish_slot(people["member"], **good)
-    with pytest.raises(svc.ConsultationInvalid, match="終了日時"):
-        svc.publish_slot(people["coordinator"], **{**good, "ends_at": start})
+    with pytest.raises(svc.Forbidden):
+        slots.publish_slot(people["member"], **good)
+    with pytest.raises(svc.Invalid, match="終了日時"):
+        slots.publish_slot(people["coordinator"], **{**good, "ends_at": start})
     past = timezone.now() - dt.timedelta(hours=2)
-    with pytest.raises(svc.ConsultationInvalid, match="過去"):
-        svc.publish_slot(people["coordinator"], **{**good, "starts_at": past, "ends_at": start})
-    with pytest.raises(svc.ConsultationInvalid, match="場所"):
-        svc.publish_slot(people["coordinator"], **{**good, "place": ""})
+    with pytest.raises(svc.Invalid, match="過去"):
+        slots.publish_slot(people["coordinator"], **{**good, "starts_at": past, "ends_at": start})
+    with pytest.raises(svc.Invalid, match="場所"):
+        slots.publish_slot(people["coordinator"], **{**good, "place": ""})
     assert ConsultationSlot.objects.count() == 0
-    slot = svc.publish_slot(people["coordinator"], **good, capacity=3)
+    slot = slots.publish_slot(people["coordinator"], **good, capacity=3)
     assert (slot.coordinator, slot.capacity, slot.seats_left) == (people["coordinator"], 3, 3)
 
 
@@ -118,7 +118,7 @@ def test_full_slot_is_refused_with_409_and_nothing_changes(ctx):
     svc.book(slot, ctx["match"], ctx["member"])
     other = make_match("子育て支援の協働", ctx["group"], ctx["department"])
     before = Notification.objects.count()
-    with pytest.raises(svc.ConsultationConflict, match="満席") as err:
+    with pytest.raises(svc.Conflict, match="満席") as err:
         svc.book(slot, other, ctx["other"])
     assert err.value.status_code == 409
     _unchanged(slot, 1)
@@ -127,7 +127,7 @@ def test_full_slot_is_refused_with_409_and_nothing_changes(ctx):
 
 def test_past_slot_is_refused_with_400(ctx):
     slot = make_slot(ctx["coordinator"], start=timezone.now() - dt.timedelta(minutes=5))
-    with pytest.raises(svc.ConsultationInvalid, match="開始時刻を過ぎた") as err:
+    with pytest.raises(svc.Invalid, match="開始時刻を過ぎた") as err:
         svc.book(slot, ctx["match"], ctx["member"])
     assert err.value.status_code == 400
     _unchanged(slot, 0)
@@ -135,13 +135,13 @@ def test_past_slot_is_refused_with_400(ctx):
 
 def test_cancelled_slot_is_refused_with_409(ctx):
     slot = make_slot(ctx["coordinator"], is_cancelled=True)
-    with pytest.raises(svc.ConsultationConflict, match="取り消されています"):
+    with pytest.raises(svc.Conflict, match="取り消されています"):
         svc.book(slot, ctx["match"], ctx["member"])
     _unchanged(slot, 0)
 
 
 def test_only_a_party_member_or_coordinator_may_book(ctx):
-    with pytest.raises(svc.ConsultationForbidden) as err:
+    with pytest.raises(svc.Forbidden) as err:
         svc.book(ctx["slot"], ctx["match"], ctx["other"])
     assert err.value.status_code == 403
     _unchanged(ctx["slot"], 0)
@@ -150,14 +150,14 @@ def test_only_a_party_member_or_coordinator_may_book(ctx):
 @pytest.mark.parametrize("state", ["proposed", "declined", "cancelled", "completed"])
 def test_match_state_must_allow_consultations(ctx, state):
     Match.objects.filter(pk=ctx["match"].pk).update(state=state)
-    with pytest.raises(svc.ConsultationConflict, match="状態"):
+    with pytest.raises(svc.Conflict, match="状態"):
         svc.book(ctx["slot"], ctx["match"], ctx["coordinator"])
     _unchanged(ctx["slot"], 0)
 
 
 def test_the_same_match_cannot_hold_a_slot_twice(ctx):
     svc.book(ctx["slot"], ctx["match"], ctx["member"])
-    with pytest.raises(svc.ConsultationConflict, match="すでに"):
+    with pytest.raises(svc.Conflict, match="すでに"):
         svc.book(ctx["slot"], ctx["match"], ctx["staff"])
     _unchanged(ctx["slot"], 1)
 
@@ -185,9 +185,9 @@ def test_cancelling_a_booking_frees_the_seat_and_tells_everyone(ctx):
     assert "日程が合わなくなりました" in body
     # the seat can be booked again, and a cancelled booking cannot be cancelled twice
     svc.book(ctx["slot"], ctx["match"], ctx["member"])
-    with pytest.raises(svc.ConsultationConflict):
+    with pytest.raises(svc.Conflict):
         svc.cancel_booking(booking, ctx["member"])
-    with pytest.raises(svc.ConsultationForbidden):
+    with pytest.raises(svc.Forbidden):
         svc.cancel_booking(ctx["slot"].bookings.get(status="booked"), ctx["other"])
 
 
@@ -210,7 +210,7 @@ def test_rescheduling_into_a_full_slot_changes_nothing(ctx):
     booking = svc.book(ctx["slot"], ctx["match"], ctx["member"])
     full = make_slot(ctx["coordinator"], capacity=1)
     svc.book(full, make_match("別の協働", ctx["group"], ctx["department"]), ctx["other"])
-    with pytest.raises(svc.ConsultationConflict, match="満席"):
+    with pytest.raises(svc.Conflict, match="満席"):
         svc.reschedule(booking, full, ctx["member"])
     booking.refresh_from_db()
     assert (booking.slot_id, booking.sequence) == (ctx["slot"].pk, 0)
@@ -223,9 +223,9 @@ def test_cancelling_a_slot_cancels_its_bookings_and_tells_everyone(ctx):
     b1 = svc.book(ctx["slot"], ctx["match"], ctx["member"])
     second = make_match("子育て支援の協働", ctx["group"], ctx["department"])
     b2 = svc.book(ctx["slot"], second, ctx["other"])
-    with pytest.raises(svc.ConsultationForbidden):
-        svc.cancel_slot(ctx["slot"], ctx["member"])
-    slot = svc.cancel_slot(ctx["slot"], ctx["coordinator"], reason="担当者の急病")
+    with pytest.raises(svc.Forbidden):
+        slots.cancel_slot(ctx["slot"], ctx["member"])
+    slot = slots.cancel_slot(ctx["slot"], ctx["coordinator"], reason="担当者の急病")
     assert (slot.is_cancelled, slot.booked_count) == (True, 0)
     for b in (b1, b2):
         b.refresh_from_db()
@@ -236,12 +236,12 @@ def test_cancelling_a_slot_cancels_its_bookings_and_tells_everyone(ctx):
 def test_moving_a_slot_bumps_its_bookings_and_capacity_cannot_drop_below_bookings(ctx):
     booking = svc.book(ctx["slot"], ctx["match"], ctx["member"])
     svc.book(ctx["slot"], make_match("別の協働", ctx["group"], ctx["department"]), ctx["other"])
-    with pytest.raises(svc.ConsultationConflict, match="少なく"):
-        svc.update_slot(ctx["slot"], ctx["coordinator"], capacity=1)
-    svc.update_slot(ctx["slot"], ctx["coordinator"], note="資料をお持ちください")
+    with pytest.raises(svc.Conflict, match="少なく"):
+        slots.update_slot(ctx["slot"], ctx["coordinator"], capacity=1)
+    slots.update_slot(ctx["slot"], ctx["coordinator"], note="資料をお持ちください")
     booking.refresh_from_db()
     assert booking.sequence == 0  # a note is not a move
-    svc.update_slot(ctx["slot"], ctx["coordinator"], place="本庁舎 第2会議室")
+    slots.update_slot(ctx["slot"], ctx["coordinator"], place="本庁舎 第2会議室")
     booking.refresh_from_db()
     assert booking.sequence == 1
     assert "member" in notified("consultation.changed")
@@ -264,13 +264,13 @@ def test_a_closed_match_gives_back_its_future_seats(ctx):
 def test_minutes_and_attendance_after_the_start(ctx):
     booking = svc.book(ctx["slot"], ctx["match"], ctx["member"])
     before, after = ctx["slot"].starts_at - dt.timedelta(hours=1), ctx["slot"].ends_at
-    with pytest.raises(svc.ConsultationInvalid, match="開始後"):
+    with pytest.raises(svc.Invalid, match="開始後"):
         svc.record_minutes(booking, ctx["coordinator"], "議題", now=before)
-    with pytest.raises(svc.ConsultationInvalid, match="開始後"):
+    with pytest.raises(svc.Invalid, match="開始後"):
         svc.mark_held(booking, ctx["coordinator"], now=before)
-    with pytest.raises(svc.ConsultationForbidden):
+    with pytest.raises(svc.Forbidden):
         svc.mark_held(booking, ctx["member"], now=after)
-    with pytest.raises(svc.ConsultationForbidden):
+    with pytest.raises(svc.Forbidden):
         svc.record_minutes(booking, ctx["other"], "議題", now=after)
     booking = svc.record_minutes(
         booking, ctx["coordinator"], "役割分担を確認。次回は4月。", now=after
@@ -280,7 +280,7 @@ def test_minutes_and_attendance_after_the_start(ctx):
     assert svc.mark_held(booking, ctx["coordinator"], now=after).status == Status.HELD
     # a correction
     assert svc.mark_no_show(booking, ctx["coordinator"], now=after).status == Status.NO_SHOW
-    with pytest.raises(svc.ConsultationInvalid):
+    with pytest.raises(svc.Invalid):
         svc.mark_attendance(booking, ctx["coordinator"], "booked", now=after)
 
 

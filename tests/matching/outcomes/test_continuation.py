@@ -10,11 +10,12 @@ from conftest import make_user
 from django.utils import timezone
 from outcomes_support import at, make_match
 
+from lib import errors
 from lib.dates import add_months
 from matching.matches.signals import match_transitioned
 from matching.models import ContinuationFollowUp, Match, MatchParty
 from matching.outcomes import continuation as continuation_mod
-from matching.outcomes import errors, follow_ups
+from matching.outcomes import follow_ups
 from notifications.models import Notification
 
 D = dt.date
@@ -199,7 +200,7 @@ def test_answer_by_a_party_member(people, follow_up):
 def test_answer_by_a_non_party_is_refused(people, follow_up, who):
     """Only the asked organization answers: not an outsider, not the other party, not a
     coordinator on its behalf."""
-    with pytest.raises(errors.OutcomeForbidden) as err:
+    with pytest.raises(errors.Forbidden) as err:
         follow_ups.answer_follow_up(follow_up, people[who], "ended", "理由", today=D(2026, 10, 5))
     assert err.value.status == 403
     follow_up.refresh_from_db()
@@ -209,9 +210,9 @@ def test_answer_by_a_non_party_is_refused(people, follow_up, who):
 @pytest.mark.parametrize(
     ("answer", "reason", "error", "status"),
     [
-        ("maybe", "", errors.InvalidOutcome, 400),
-        ("", "", errors.InvalidOutcome, 400),
-        ("ended", "  ", errors.InvalidOutcome, 400),  # ended needs a reason
+        ("maybe", "", errors.Invalid, 400),
+        ("", "", errors.Invalid, 400),
+        ("ended", "  ", errors.Invalid, 400),  # ended needs a reason
     ],
 )
 def test_bad_answers(people, follow_up, answer, reason, error, status):
@@ -225,11 +226,11 @@ def test_bad_answers(people, follow_up, answer, reason, error, status):
 
 
 def test_answer_twice_or_too_early(people, follow_up):
-    with pytest.raises(errors.OutcomeConflict) as err:
+    with pytest.raises(errors.Conflict) as err:
         follow_ups.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 29))
     assert "2026-09-30" in str(err.value.message)
     follow_ups.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 30))
-    with pytest.raises(errors.OutcomeConflict):
+    with pytest.raises(errors.Conflict):
         follow_ups.answer_follow_up(
             follow_up, people["member"], "ended", "やめた", today=D(2026, 10, 1)
         )
@@ -329,9 +330,9 @@ def test_continuation_rate_by_fiscal_year(recorded):
 
 
 def test_continuation_rate_bad_parameters(db):
-    with pytest.raises(errors.InvalidOutcome):
+    with pytest.raises(errors.Invalid):
         continuation_mod.continuation_rate(by="ward")
-    with pytest.raises(errors.InvalidOutcome):
+    with pytest.raises(errors.Invalid):
         continuation_mod.continuation_rate(by="field", months=3)
     assert continuation_mod.continuation_rate(by="field") == []
 

@@ -7,9 +7,9 @@ import pytest
 from conftest import make_org, make_user
 from outcomes_support import WorkflowStub, make_match
 
+from lib import errors as errors_mod
 from matching.models import Evaluation, Match, MatchParty
 from matching.outcomes import case_book
-from matching.outcomes import errors as errors_mod
 from matching.outcomes import evaluations as evaluations_mod
 from notifications.models import Notification
 
@@ -82,7 +82,7 @@ def test_evaluation_status(people, match, workflow):
 # --- Bad input: a clear error, nothing changed ------------------------------------------
 @pytest.mark.parametrize("grade", ["E", "a", "", "AB", None])
 def test_grade_outside_a_to_d(people, match, workflow, grade):
-    with pytest.raises(errors_mod.InvalidOutcome) as err:
+    with pytest.raises(errors_mod.Invalid) as err:
         evaluations_mod.record_evaluation(match, people["member"], people["npo"], grade)
     assert err.value.status == 400
     assert "A・B・C・D" in str(err.value.message)
@@ -92,7 +92,7 @@ def test_grade_outside_a_to_d(people, match, workflow, grade):
 def test_second_evaluation_by_the_same_party(people, match, workflow):
     evaluations_mod.record_evaluation(match, people["member"], people["npo"], "B", "効果")
     colleague = make_user("colleague", people["npo"])
-    with pytest.raises(errors_mod.OutcomeConflict) as err:
+    with pytest.raises(errors_mod.Conflict) as err:
         evaluations_mod.record_evaluation(match, colleague, people["npo"], "A", "上書き")
     assert err.value.status == 409
     assert list(Evaluation.objects.values_list("grade", "effects")) == [("B", "効果")]
@@ -101,7 +101,7 @@ def test_second_evaluation_by_the_same_party(people, match, workflow):
 def test_second_coordinator_evaluation(people, match, workflow):
     evaluations_mod.record_evaluation(match, people["coordinator"], None, "B")
     other = make_user("coordinator2", is_coordinator=True)
-    with pytest.raises(errors_mod.OutcomeConflict):
+    with pytest.raises(errors_mod.Conflict):
         evaluations_mod.record_evaluation(match, other, None, "D")
     assert Evaluation.objects.get().grade == "B"
 
@@ -109,7 +109,7 @@ def test_second_coordinator_evaluation(people, match, workflow):
 @pytest.mark.parametrize("state", ["introduced", "consulting", "agreed", "active", "cancelled"])
 def test_match_not_completed(people, workflow, state):
     match = make_match(people, state=state, completed_on=None)
-    with pytest.raises(errors_mod.OutcomeConflict) as err:
+    with pytest.raises(errors_mod.Conflict) as err:
         evaluations_mod.record_evaluation(match, people["member"], people["npo"], "A")
     assert err.value.status == 409
     assert "完了" in str(err.value.message)
@@ -118,23 +118,23 @@ def test_match_not_completed(people, workflow, state):
 
 def test_already_evaluated_match(people, match, workflow):
     evaluate_all(people, match)
-    with pytest.raises(errors_mod.OutcomeConflict):
+    with pytest.raises(errors_mod.Conflict):
         evaluations_mod.record_evaluation(match, people["member"], people["npo"], "A")
 
 
 def test_non_party(people, match, workflow):
     # A member of an organization that is not a party …
-    with pytest.raises(errors_mod.OutcomeForbidden) as err:
+    with pytest.raises(errors_mod.Forbidden) as err:
         evaluations_mod.record_evaluation(match, people["other"], people["group"], "A")
     assert err.value.status == 403
     # … a member of another party evaluating on behalf of the NPO …
-    with pytest.raises(errors_mod.OutcomeForbidden):
+    with pytest.raises(errors_mod.Forbidden):
         evaluations_mod.record_evaluation(match, people["staff"], people["npo"], "A")
     # … a party member writing the coordinator's evaluation.
-    with pytest.raises(errors_mod.OutcomeForbidden):
+    with pytest.raises(errors_mod.Forbidden):
         evaluations_mod.record_evaluation(match, people["member"], None, "A")
     # A coordinator does not write a party's evaluation either.
-    with pytest.raises(errors_mod.OutcomeForbidden):
+    with pytest.raises(errors_mod.Forbidden):
         evaluations_mod.record_evaluation(match, people["coordinator"], people["npo"], "A")
     assert not Evaluation.objects.exists()
 
@@ -258,7 +258,7 @@ def test_inactive_organization_member_cannot_evaluate(people, match, workflow):
     closed = make_org("解散した団体", "citizen_group", is_active=False)
     MatchParty.objects.create(match=match, organization=closed, role="partner")
     member = make_user("former", closed)
-    with pytest.raises(errors_mod.OutcomeForbidden):
+    with pytest.raises(errors_mod.Forbidden):
         evaluations_mod.record_evaluation(match, member, closed, "A")
 
 

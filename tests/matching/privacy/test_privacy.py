@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from workflow_support import drive, two_party_match
 
+from lib import dates
 from matching.consultations.services import book
 from matching.matches import workflow
 from matching.models import (
@@ -141,7 +142,7 @@ def test_notifications_exports_and_calendar_carry_no_contacts(client, people, np
     assert not any(s in ics.content.decode() for s in secrets)
 
     client.force_login(people["coordinator"])
-    fy = kpi.current_fiscal_year()
+    fy = dates.current_fiscal_year()
     csv = client.get(f"/coord/kpi/progress-sheet.csv?fy={fy}")
     xlsx = client.get(f"/coord/kpi/progress-sheet.xlsx?fy={fy}")
     assert csv.status_code == xlsx.status_code == 200
@@ -371,8 +372,8 @@ def _spread_personal_data(people, npo):
 
 def test_deletion_erases_every_personal_value_and_keeps_history(client, people, npo):
     history, open_match = _spread_personal_data(people, npo)
-    fy = kpi.current_fiscal_year()
-    start, end = kpi.fiscal_year_range(fy)
+    fy = dates.current_fiscal_year()
+    start, end = dates.fiscal_year_range(fy)
     kpi_before = (
         kpi.matches_per_month(start, end),
         kpi.grade_distribution(start, end),

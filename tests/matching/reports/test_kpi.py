@@ -27,6 +27,7 @@ from conftest import make_need, make_offer
 from django.utils import timezone
 from outcomes_support import make_match
 
+from lib import dates
 from matching.models import (
     ConsultationBooking,
     ConsultationSlot,
@@ -40,7 +41,7 @@ from proposals.models import Need, Offer
 
 D = dt.date
 FY = 2026
-START, END = kpi.fiscal_year_range(FY)
+START, END = dates.fiscal_year_range(FY)
 HYPERLINK = '=HYPERLINK("http://evil.example/","クリック")'
 
 
@@ -138,8 +139,8 @@ def data(people):
 
 # --- Query functions ------------------------------------------------------------------
 def test_fiscal_year_range():
-    assert kpi.fiscal_year_range(2026) == (D(2026, 4, 1), D(2027, 4, 1))
-    assert kpi.current_fiscal_year(D(2027, 3, 31)) == 2026
+    assert dates.fiscal_year_range(2026) == (D(2026, 4, 1), D(2027, 4, 1))
+    assert dates.current_fiscal_year(D(2027, 3, 31)) == 2026
 
 
 def test_matches_per_month(data):
@@ -197,7 +198,7 @@ def test_grade_distribution_and_average(data):
         ("D", 0),
     ]
     assert kpi.average_grade(START, END) == 3.33  # (4 + 3 + 3) / 3
-    assert kpi.average_grade(*kpi.fiscal_year_range(2025)) == 1.0
+    assert kpi.average_grade(*dates.fiscal_year_range(2025)) == 1.0
 
 
 def test_continuation_by_year_and_field(data):
@@ -382,4 +383,4 @@ def test_progress_sheet_xlsx(client, people, data):
 def test_progress_sheet_defaults_to_current_year(client, people):
     client.force_login(people["coordinator"])
     response = client.get(URL + "progress-sheet.csv")
-    assert f"progress-sheet-{kpi.current_fiscal_year()}.csv" in response["Content-Disposition"]
+    assert f"progress-sheet-{dates.current_fiscal_year()}.csv" in response["Content-Disposition"]

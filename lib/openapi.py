@@ -1,7 +1,7 @@
 """OpenAPI schema additions: the error answers every operation can give.
 
 drf-spectacular documents the success response of each view. A client (and the schema
-fuzzing in tests/test_api_fuzz.py) must also know the shape of the errors: 400 with
+fuzzing in tests/security/test_api_fuzz.py) must also know the shape of the errors: 400 with
 field-level messages, 401/403 with a ``detail``, 404 for an unknown id, 409 on a conflict,
 413 for an oversized body, 429 when rate-limited, 503 while the database is down.
 Registered as a drf-spectacular postprocessing hook in settings.SPECTACULAR_SETTINGS.
