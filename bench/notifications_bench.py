@@ -64,7 +64,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from smtp_sink import SMTPSink
 
-    from notifications import services
+    from notifications import emails, services
     from notifications.models import Delivery, Notification, Preference
     from organizations.models import User
 
@@ -132,7 +132,7 @@ def main() -> None:
                 proc.wait(timeout=30)
 
         rows = list(Delivery.objects.select_related("notification"))
-        created = {services.message_id(d): d.notification.created_at.timestamp() for d in rows}
+        created = {emails.message_id(d): d.notification.created_at.timestamp() for d in rows}
         latencies = sorted(
             sink.first_seen[mid] - ts for mid, ts in created.items() if mid in sink.first_seen
         )

@@ -1,5 +1,6 @@
 """Notifications as a service: ``notify(...)`` (the one function the other apps call),
-email delivery, preferences, digests, unsubscribe tokens and the inbox.
+email delivery and retries, preferences, digests, unsubscribe and the inbox. The e-mail
+itself (rendering, headers, unsubscribe tokens) is built in ``emails``.
 
 It imports none of the domain apps. The design (outbox, delivery states, the
 exactly-once argument and its limits) is in docs/notifications.md."""
@@ -10,27 +11,22 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from lib.tasks import task
 from notifications import kinds as kind_registry
+from notifications.emails import build_message, message_id
 from notifications.models import DIGEST_CHANNELS, Channel, Delivery, Notification, Preference
 
 log = logging.getLogger(__name__)
 
-UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-LANGUAGES = ("ja", "en")
 SWEEP_BATCH = 5000
 
 
@@ -340,102 +336,6 @@ def retry_dead(queryset: QuerySet[Delivery]) -> int:
     return len(ids)
 
 
-# --- Rendering --------------------------------------------------------------------------
-def language_of(user: Any) -> str:
-    lang = getattr(user, "language", "ja") or "ja"
-    return lang if lang in LANGUAGES else "en"
-
-
-def site_url(path: str) -> str:
-    if path.startswith(("http://", "https://")):
-        return path
-    base = str(_setting("TSUNAGU_BASE_URL", "http://localhost:8000")).rstrip("/")
-    return f"{base}{path}" if path else base
-
-
-def message_id(delivery: Delivery) -> str:
-    """Deterministic per delivery: a resent message carries the same Message-ID, so
-    duplicates are detectable (and MUAs thread them together)."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "tsunagu.localhost"
-    stamp = int(delivery.created_at.timestamp()) if delivery.created_at else 0
-    return f"<tsunagu.delivery.{delivery.pk}.{stamp}@{domain}>"
-
-
-def _kinds_of(delivery: Delivery) -> list[str]:
-    if delivery.notification_id:
-        return [delivery.notification.kind]
-    return sorted(set(delivery.digest_items.values_list("kind", flat=True)))
-
-
-def render_email(delivery: Delivery) -> tuple[str, str, str, str]:
-    """(subject, text, html, unsubscribe URL) in the recipient's language."""
-    user = delivery.recipient
-    lang = language_of(user)
-    kinds = _kinds_of(delivery)
-    unsubscribe_url = site_url(
-        reverse("notifications:unsubscribe", args=[make_unsubscribe_token(user, kinds)])
-    )
-    context: dict[str, Any] = {
-        "user": user,
-        "name": getattr(user, "display_name", "") or user.get_username(),
-        "site_name": _setting("TSUNAGU_SITE_NAME", "つなぐ"),
-        "site_url": site_url(""),
-        "unsubscribe_url": unsubscribe_url,
-        "preferences_url": site_url("/my/notifications/settings/"),
-    }
-    if delivery.notification_id:
-        n = delivery.notification
-        template = "notification"
-        context.update(
-            notification=n, link=site_url(n.url) if n.url else "", kind_label=_label(n.kind)
-        )
-        subject_text = n.title
-    else:
-        template = "digest"
-        items = list(delivery.digest_items.order_by("created_at", "pk"))
-        context.update(
-            items=[
-                {"n": n, "link": site_url(n.url) if n.url else "", "kind_label": _label(n.kind)}
-                for n in items
-            ],
-            count=len(items),
-            period=delivery.digest_key.split(":", 1)[0],
-        )
-        subject_text = ""
-    with translation.override(lang):
-        text = render_to_string(f"notifications/email/{template}.{lang}.txt", context)
-        html = render_to_string(f"notifications/email/{template}.{lang}.html", context)
-        if template == "digest":
-            subject_text = render_to_string(
-                f"notifications/email/digest_subject.{lang}.txt", context
-            ).strip()
-    prefix = "【つなぐ】" if lang == "ja" else "[Tsunagu] "
-    subject = " ".join(f"{prefix}{subject_text}".split())[:250]
-    return subject, text, html, unsubscribe_url
-
-
-def _label(kind: str) -> str:
-    return kind_registry.label(kind)
-
-
-def build_message(delivery: Delivery) -> EmailMultiAlternatives:
-    subject, text, html, unsubscribe_url = render_email(delivery)
-    message = EmailMultiAlternatives(
-        subject,
-        text,
-        settings.DEFAULT_FROM_EMAIL,
-        [delivery.recipient.email],
-        headers={
-            "Message-ID": delivery.message_id or message_id(delivery),
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "X-Tsunagu-Delivery": str(delivery.pk),
-        },
-    )
-    message.attach_alternative(html, "text/html")
-    return message
-
-
 # --- Digests ----------------------------------------------------------------------------
 def digest_key(channel: str, now: dt.datetime) -> str:
     day = timezone.localdate(now)
@@ -477,24 +377,6 @@ def gather_digests(channel: str, now: dt.datetime | None = None) -> list[int]:
 
 
 # --- Unsubscribe ------------------------------------------------------------------------
-def make_unsubscribe_token(user: Any, kinds: Sequence[str]) -> str:
-    return signing.dumps({"u": user.pk, "k": list(kinds)}, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def read_unsubscribe_token(token: str) -> tuple[Any, list[str]]:
-    """The user and kinds a token was made for; ``signing.BadSignature`` if it was
-    tampered with or names no user."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    try:
-        user = get_user_model().objects.get(pk=data["u"])
-        kinds = [str(k) for k in data["k"]]
-    except (KeyError, TypeError, get_user_model().DoesNotExist) as exc:
-        raise signing.BadSignature("unknown user") from exc
-    if not kinds:
-        raise signing.BadSignature("no kinds")
-    return user, kinds
-
-
 def unsubscribe(user: Any, kinds: Sequence[str]) -> None:
     """Stop email (single and digest) for these kinds; they stay in the inbox."""
     set_preferences(user, {kind: Channel.IN_APP for kind in kinds})

@@ -88,8 +88,3 @@ def log_personal_data_access(
             )
         )
     return entries
-
-
-def access_log_for(organization: Organization):
-    """The access entries about one organization, newest first."""
-    return LogEntry.objects.get_for_object(organization).filter(action=LogEntry.Action.ACCESS)

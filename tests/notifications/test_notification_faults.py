@@ -22,7 +22,7 @@ from servers import RedisServer, celery_broker
 from smtp_sink import SMTPSink
 from worker import WorkerProcess, wait_for
 
-from notifications import services
+from notifications import emails, services
 from notifications.models import Delivery
 from notifications.services import notify
 
@@ -81,7 +81,7 @@ def _all_sent() -> bool:
 
 
 def _expected_ids() -> dict[str, int]:
-    return {services.message_id(d): d.pk for d in Delivery.objects.all()}
+    return {emails.message_id(d): d.pk for d in Delivery.objects.all()}
 
 
 def _sweep_until_sent(settings, timeout: float) -> bool:

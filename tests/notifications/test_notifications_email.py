@@ -8,7 +8,7 @@ import pytest
 from conftest import make_user
 from django.core import mail, signing
 
-from notifications import services
+from notifications import emails, services
 from notifications.models import Channel, Delivery, Notification, Preference
 from notifications.services import notify
 
@@ -89,31 +89,31 @@ def test_digest_email_lists_items_and_has_an_unsubscribe_link():
     assert message.subject == "【つなぐ】今週のお知らせ（2件）"
     assert "環境保全課: テーマ0" in message.body and "環境保全課: テーマ1" in message.body
     token = message.extra_headers["List-Unsubscribe"].rsplit("/", 2)[-2]
-    assert services.read_unsubscribe_token(token)[1] == ["digest.new_posts"]
+    assert emails.read_unsubscribe_token(token)[1] == ["digest.new_posts"]
 
 
 # --- Unsubscribe ------------------------------------------------------------------------
 def test_token_round_trip_and_tampering_rejected():
     user = make_user("t", email="t@example.jp")
-    token = services.make_unsubscribe_token(user, ["match.introduce"])
-    assert services.read_unsubscribe_token(token) == (user, ["match.introduce"])
+    token = emails.make_unsubscribe_token(user, ["match.introduce"])
+    assert emails.read_unsubscribe_token(token) == (user, ["match.introduce"])
     for bad in (
         token[:-1] + ("A" if token[-1] != "A" else "B"),
         token.replace(token.split(":")[0], token.split(":")[0] + "x"),
         signing.dumps({"u": user.pk, "k": ["match.introduce"]}, salt="another-salt"),
         signing.dumps(
-            {"u": user.pk, "k": ["*"]}, key="not-the-secret-key", salt=services.UNSUBSCRIBE_SALT
+            {"u": user.pk, "k": ["*"]}, key="not-the-secret-key", salt=emails.UNSUBSCRIBE_SALT
         ),
-        signing.dumps({"u": 999999, "k": ["*"]}, salt=services.UNSUBSCRIBE_SALT),
+        signing.dumps({"u": 999999, "k": ["*"]}, salt=emails.UNSUBSCRIBE_SALT),
         "garbage",
     ):
         with pytest.raises(signing.BadSignature):
-            services.read_unsubscribe_token(bad)
+            emails.read_unsubscribe_token(bad)
 
 
 def test_unsubscribe_page_confirms_then_applies_without_login(client):
     user = make_user("u", email="u@example.jp", display_name="鈴木")
-    token = services.make_unsubscribe_token(user, ["match.introduce"])
+    token = emails.make_unsubscribe_token(user, ["match.introduce"])
     url = f"/notifications/unsubscribe/{token}/"
     page = client.get(url)
     assert page.status_code == 200
@@ -131,7 +131,7 @@ def test_unsubscribe_page_confirms_then_applies_without_login(client):
 
 def test_one_click_unsubscribe_post_and_english_page(client):
     user = make_user("e", email="e@example.com", language="en")
-    token = services.make_unsubscribe_token(user, ["digest.new_posts"])
+    token = emails.make_unsubscribe_token(user, ["digest.new_posts"])
     page = client.get(f"/notifications/unsubscribe/{token}/")
     assert "stop emailing these notifications?" in page.content.decode()
     csrf_client = client.__class__(enforce_csrf_checks=True)
@@ -144,8 +144,8 @@ def test_one_click_unsubscribe_post_and_english_page(client):
 
 def test_tampered_token_gets_a_400_page_and_changes_nothing(client):
     user = make_user("v", email="v@example.jp")
-    token = services.make_unsubscribe_token(user, ["*"])
-    forged = signing.dumps({"u": user.pk, "k": ["*"]}, key="guess", salt=services.UNSUBSCRIBE_SALT)
+    token = emails.make_unsubscribe_token(user, ["*"])
+    forged = signing.dumps({"u": user.pk, "k": ["*"]}, key="guess", salt=emails.UNSUBSCRIBE_SALT)
     for bad in (token[:-2] + "zz", forged, "nonsense"):
         got = client.post(f"/notifications/unsubscribe/{bad}/")
         assert got.status_code == 400

@@ -20,6 +20,7 @@ from worker import WorkerProcess, wait_for
 
 from matching.models import PendingRescore, Suggestion
 from matching.scoring import services as matching_services
+from notifications import emails as notification_emails
 from notifications import services as notification_services
 from notifications.models import Delivery
 
@@ -133,7 +134,7 @@ def test_redis_down_web_answers_and_queued_work_resumes(
 
     assert Suggestion.objects.filter(need=need, offer_id=offer_id).count() == 1
     delivery = deliveries.get()
-    assert sink.counts == {notification_services.message_id(delivery): 1}
+    assert sink.counts == {notification_emails.message_id(delivery): 1}
     print(
         f"\nRedis down: POST offer {offer_seconds:.2f}s, POST interest request "
         f"{ask_seconds:.2f}s (both 201); after Redis restarted, scored and emailed in "

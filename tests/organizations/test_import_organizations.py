@@ -129,7 +129,7 @@ def test_english_headers_and_tabs(city, tmp_path):
     ],
 )
 def test_dates(text, expected):
-    from organizations.imports import parse_date
+    from organizations.imports.dates import parse_date
 
     assert parse_date(text) == expected
 
@@ -138,7 +138,7 @@ def test_dates(text, expected):
     "text", ["2025-02-30", "令和元年4月30日", "平成32年1月1日", "令和0年5月1日", "4月1日", "昨日"]
 )
 def test_bad_dates(text):
-    from organizations.imports import parse_date
+    from organizations.imports.dates import parse_date
 
     with pytest.raises(ValueError):
         parse_date(text)
@@ -180,7 +180,7 @@ def test_error_file_reports_every_bad_row_and_imports_nothing(city, tmp_path):
 
 
 def test_report_is_structured_for_a_preview(city):
-    from organizations.imports import parse_organizations
+    from organizations.imports.services import parse_organizations
     from organizations.models import Organization
 
     report = parse_organizations(BAD.encode("cp932"), source="csv:web")

@@ -72,17 +72,6 @@ class DecisionFields(forms.Form):
     )
 
 
-class BulkDecisionForm(DecisionFields):
-    selected = forms.MultipleChoiceField(
-        label=_("選択した組合せ"),
-        error_messages={"required": _("組合せを1つ以上選んでください。")},
-    )
-
-    def __init__(self, *args, pairs: list[str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["selected"].choices = [(p, p) for p in pairs]
-
-
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label=_("コメント"),

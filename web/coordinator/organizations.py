@@ -17,7 +17,11 @@ from django.views.decorators.http import require_POST
 
 from lib.pages import paginate
 from matching.matches.audit import audit_actor
-from organizations.imports import default_source, import_organizations, parse_organizations
+from organizations.imports.services import (
+    default_source,
+    import_organizations,
+    parse_organizations,
+)
 from organizations.models import Organization
 from organizations.privacy import log_personal_data_access
 from web.coordinator.forms import (

@@ -12,19 +12,19 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from notifications import kinds, services
+from notifications import emails, kinds, services
 
 
 @csrf_exempt  # the signed token authorizes; one-click unsubscribe posts without a session
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user, kind_list = services.read_unsubscribe_token(token)
+        user, kind_list = emails.read_unsubscribe_token(token)
     except signing.BadSignature:
         lang = translation.get_language() or "ja"
         lang = "en" if lang.startswith("en") else "ja"
         return render(request, f"public/unsubscribe_invalid.{lang}.html", status=400)
-    lang = services.language_of(user)
+    lang = emails.language_of(user)
     done = request.method == "POST"
     if done:
         services.unsubscribe(user, kind_list)

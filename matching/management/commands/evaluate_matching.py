@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from matching.scoring import evaluation
-from matching.scoring.datasets import DatasetError, read_dataset, validate_dataset
+from matching.scoring.dataset_schema import DatasetError, read_dataset, validate_dataset
 
 
 class Command(BaseCommand):

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from matching.scoring.datasets import DatasetError, load_dataset
+from matching.scoring.dataset_schema import DatasetError
+from matching.scoring.datasets import load_dataset
 
 
 class Command(BaseCommand):

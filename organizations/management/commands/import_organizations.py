@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from organizations.imports import ImportReport, default_source, import_organizations
+from organizations.imports.report import ImportReport
+from organizations.imports.services import default_source, import_organizations
 from organizations.models import Area, Organization
 
 
