@@ -55,7 +55,7 @@ def check_post(
     ):
         errors["organization"] = [_("投稿団体は変更できません。")]
     elif actor is not None and organization is not None and not can_post_for(actor, organization):
-        # Before any input is looked at: who may not post learns nothing about their input.
+        # Before the rest is looked at: who may not post learns nothing about their input.
         raise Forbidden(_("この団体の名前で投稿する権限がありません。"), field="organization")
 
     for name, message in (

@@ -1,4 +1,5 @@
-"""Offline evaluation on a labelled dataset (``/work/shared/datasets/*.json``).
+"""Offline evaluation on a labelled dataset (e.g. ``tests/data/dev.json``; schema in
+``docs/dataset-format.md``).
 
 Pure functions, usable from a Django management command:
 
@@ -89,7 +90,7 @@ def _codes(obj: Mapping, key: str, allowed: set[str], where: str) -> list[str]:
 
 
 def load_dataset_features(path: str | Path) -> Dataset:
-    """Read a dataset JSON file into feature records (see datasets/README.md for the schema)."""
+    """Read a dataset JSON file into feature records (schema: docs/dataset-format.md)."""
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -356,7 +357,7 @@ def leave_one_need_out(dataset: Dataset, profile: MatchingProfile = EVALUATION_P
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the matching engine on a dataset.")
-    parser.add_argument("path", help="dataset JSON (schema: datasets/README.md)")
+    parser.add_argument("path", help="dataset JSON (schema: docs/dataset-format.md)")
     parser.add_argument("--seeds", type=int, default=20, help="random-baseline seeds")
     parser.add_argument("--per-need", action="store_true", help="also print nDCG@10 per need")
     args = parser.parse_args(argv)

@@ -62,6 +62,8 @@ from matching.engine.scoring import (
 from matching.engine.text import Lexicon, PostText, analyze_post, commercial_cues, load_lexicon
 
 _FIELD_BIT = {code: 1 << i for i, code in enumerate(FIELD_LABELS)}
+# Distinct query area sets whose area-fit table an index keeps (a city has a few hundred).
+AREA_TABLE_CACHE = 4096
 
 
 def field_mask(codes: Iterable[str]) -> int:
@@ -187,6 +189,7 @@ class _PostIndex:
             if area_ids[i] == len(self.area_sets):
                 self.area_sets.append(tags)
         self.area_ids = area_ids
+        self._area_tables: dict[frozenset[str], np.ndarray] = {}
         self.org_codes: dict[str, int] = {}
         self.orgs = np.fromiter(
             (self.org_codes.setdefault(p.organization_id, len(self.org_codes)) for p in posts),
@@ -233,10 +236,13 @@ class _PostIndex:
         rows = m.indices[pos]
         dvals = m.data[pos].astype(np.float64)
         qvals = np.repeat(q.values, lengths)
-        cand, inverse = np.unique(rows, return_inverse=True)
-        dot = np.bincount(inverse, weights=qvals * dvals, minlength=len(cand))
-        q_shared = np.bincount(inverse, weights=qvals, minlength=len(cand))
-        d_shared = np.bincount(inverse, weights=dvals, minlength=len(cand))
+        # Dense accumulators over every row (one pass each, no sort): the candidates are
+        # the rows hit at least once, in row order. Sums add in posting order, as before.
+        n = len(self)
+        cand = np.flatnonzero(np.bincount(rows, minlength=n))
+        dot = np.bincount(rows, weights=qvals * dvals, minlength=n)[cand]
+        q_shared = np.bincount(rows, weights=qvals, minlength=n)[cand]
+        d_shared = np.bincount(rows, weights=dvals, minlength=n)[cand]
         return cand.astype(np.int64), dot, q_shared, d_shared
 
     def _eligible(self, rows: np.ndarray, query: Need | Offer, as_of: date) -> np.ndarray:
@@ -287,15 +293,14 @@ class _PostIndex:
         comps["field"] = field_value(q_fields, self.field_masks[rows])
         h = self.hierarchy
         q_tags = h.canonical(query.areas)
+        table = self._area_table(q_tags)
         if self.role == "offer":
-            table = np.array([area_value(h, q_tags, s) for s in self.area_sets])
             comps["form"] = form_value(q_forms, self.form_masks[rows])
             ns, ne = need_interval(query.starts_on, query.ends_on, as_of)
             comps["period"] = period_value(ns, ne, self.starts[rows], self.ends[rows])
             comps["capacity"] = capacity_value(self.capacity[rows], self.active[rows])
             comps["commercial"] = commercial_value(self.cues[rows])
         else:
-            table = np.array([area_value(h, s, q_tags) for s in self.area_sets])
             comps["form"] = form_value(self.form_masks[rows], q_forms)
             today = as_of.toordinal()
             # Needs: start/end as stored; open ends get the default horizon.
@@ -313,6 +318,23 @@ class _PostIndex:
             comps["commercial"] = np.full(len(rows), float(commercial_value(cues)))
         comps["area"] = table[self.area_ids[rows]] if len(table) else np.zeros(len(rows))
         return comps
+
+    def _area_table(self, q_tags: frozenset[str]) -> np.ndarray:
+        """Area fit of the query's areas against each distinct area set of the index: a
+        table looked up per row. Queries share few distinct area sets, so the table is
+        computed once per set and kept (it depends on nothing else)."""
+        table = self._area_tables.get(q_tags)
+        if table is None:
+            h = self.hierarchy
+            if self.role == "offer":  # the query is the need
+                values = [area_value(h, q_tags, s) for s in self.area_sets]
+            else:
+                values = [area_value(h, s, q_tags) for s in self.area_sets]
+            table = np.asarray(values, dtype=np.float64)
+            if len(self._area_tables) >= AREA_TABLE_CACHE:
+                self._area_tables.clear()
+            self._area_tables[q_tags] = table
+        return table
 
     def _rank(
         self,

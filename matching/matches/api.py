@@ -2,9 +2,9 @@
 matches (creation, transitions, answers, added parties) and interest requests
 (「この団体と話したい」).
 
-Errors (``service_errors``, also used by the review API): a state that does not allow the
-action answers 409 (``code``, ``state``, ``action``); bad data 400, field by field; not
-allowed 403; not visible 404. Nothing is saved when a request fails.
+Errors are the services' (``lib.errors``), answered by ``lib.api.exception_handler``: a
+state that does not allow the action 409 (``code``, ``state``, ``action``); bad data 400,
+field by field; not allowed 403; not visible 404. Nothing is saved when a request fails.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 suggested pairs (approving one creates a match through ``matching.matches.workflow``) and
 the rejection reasons.
 
-Errors (``matching.matches.api.service_errors``): bad data 400, field by field or item by
-item; not allowed 403; a conflicting state 409. Nothing is saved when a request fails.
+Errors are the services' (``lib.errors``), answered by ``lib.api.exception_handler``: bad
+data 400, field by field or item by item; not allowed 403; a conflicting state 409.
+Nothing is saved when a request fails.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """The scoring API: a post's ranked suggestions (for its organization's members and
-coordinators) and full re-scores (coordinators), plus ``IsCoordinator``, the permission the
-other features' coordinator-only views share."""
+coordinators) and full re-scores (coordinators)."""
 
 from __future__ import annotations
 

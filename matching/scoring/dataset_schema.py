@@ -1,5 +1,5 @@
 """The file format of matching datasets (``tests/data/dev.json``; schema in
-``shared/datasets/README.md``): reading a file and validating all of it, before anything
+``docs/dataset-format.md``): reading a file and validating all of it, before anything
 is loaded. The first problem raises :class:`DatasetError` naming the place in the file
 (``offers[3].available_from``). Loading is ``matching.scoring.datasets``."""
 

@@ -1,6 +1,6 @@
-"""Load collaboration-matching datasets (``shared/datasets/*.json``) into the database.
+"""Load collaboration-matching datasets (e.g. ``tests/data/dev.json``) into the database.
 
-The schema is described in ``datasets/README.md``. Loading is:
+The schema is described in ``docs/dataset-format.md``. Loading is:
 
 1. **validated first**, whole file, before anything is written: the first problem raises
    :class:`DatasetError` naming the place in the file (``offers[3].available_from``);

@@ -1,7 +1,7 @@
 """`manage.py check --deploy` with production settings, in a subprocess.
 
 Only the warnings in DELIBERATE may remain; each is a decision written down in
-docs/decisions-deployment.md (and docs/deployment.md). They are not silenced in settings,
+docs/decisions.md and docs/deployment.md. They are not silenced in settings,
 so `check --deploy` keeps reporting them to whoever runs it.
 """
 

@@ -2,8 +2,8 @@
 """The permission matrix: who may do what, through the API and the web pages.
 
 This table is the single source. ``docs/security.md`` shows it rendered
-(``python -m tsunagu.permission_matrix`` prints it; a test fails when the document and the
-table differ), and ``tests/test_permission_matrix.py`` sends every request below as every
+(``python tests/security/permission_matrix.py`` prints it; a test fails when the document
+and the table differ), and ``tests/security/test_permission_matrix.py`` sends every request below as every
 role and checks the answer and its effect. To change a permission: change the code, change
 the row here, paste the new rendering into docs/security.md, run the test.
 

@@ -1,5 +1,6 @@
 """Forms of the logged-in pages. They only parse what the user typed; the rules are the
-API serializers' and the services' (see views.py), so web and API answer alike."""
+services' (proposals.services, matching.*), reached through the same functions as the
+API, so web and API answer alike."""
 
 from __future__ import annotations
 

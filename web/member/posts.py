@@ -31,6 +31,7 @@ from organizations.permissions import can_post_for
 from proposals.api import visible_posts
 from proposals.models import Need, Offer, Status
 from proposals.serializers import NeedSerializer, OfferSerializer
+from web.errors import field_errors
 from web.member.forms import (
     InterestForm,
     NeedForm,
@@ -234,7 +235,7 @@ def interest(request: HttpRequest, post_type: str, pk: int) -> HttpResponse:
     if not organizations.exists():
         raise PermissionDenied
     form = InterestForm(request.POST or None, organizations=organizations)
-    # Shared with the API's interest requests (tsunagu/ratelimit.py): per person and address.
+    # Shared with the API's interest requests (lib/ratelimit.py): per person and address.
     limit_keys = (f"user:{request.user.pk}", ratelimit.client_ip(request))
     limited = request.method == "POST" and ratelimit.INTEREST_REQUEST.is_over(*limit_keys)
     if limited:
@@ -250,7 +251,7 @@ def interest(request: HttpRequest, post_type: str, pk: int) -> HttpResponse:
                 **{spec["side"]: post},
             )
         except ValidationError as exc:
-            for errors in exc.message_dict.values():
+            for errors in field_errors(exc).values():
                 for error in errors:
                     form.add_error(None, error)
         else:
