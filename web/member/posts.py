@@ -147,9 +147,11 @@ def _save_via_serializer(request, spec, form, instance):
 
 def _add_errors(form, errors) -> None:
     items = errors.items() if isinstance(errors, dict) else [(None, errors)]
-    for name, field_errors in items:
+    for name, messages_of_field in items:
         target = name if name in form.fields and name not in form.errors else None
-        for error in field_errors if isinstance(field_errors, list) else [field_errors]:
+        for error in (
+            messages_of_field if isinstance(messages_of_field, list) else [messages_of_field]
+        ):
             form.add_error(target, str(error))
 
 
