@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from lib.errors import Invalid
+from matching.scoring import generation
 
 DATA_DIR = Path(__file__).resolve().parent
 DEMO_SOURCE = "demo"
@@ -621,6 +622,7 @@ def _load_matches(data: dict[str, Any], orgs: dict[str, Any]) -> tuple[int, int]
             due = add_business_days(introduced_on, settings.TSUNAGU_RESPONSE_BUSINESS_DAYS)
             if row["response_due"] == "past" and due >= clock.today:
                 raise DemoError(f"{where}: the response due date is not in the past")
+        generation.bump("offer")  # update() sends no signal; the state may use capacity
         Match.objects.filter(pk=match.pk).update(
             state=state,
             created_at=moments[0],

@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.loader import DEMO_SOURCE, SCALE_USER_PREFIX, USER_PREFIX, DemoError, _say
+from matching.scoring import generation
 
 COPY_MARK = "-x"  # external_id suffix of a copy: "-x02" … "-x99"
 _COPY_ID = re.compile(r"-x(\d{2,})$")
@@ -209,6 +210,7 @@ def scale_demo(factor: int, stdout: TextIO | None = None) -> ScaleSummary:
             for name, count in added.items():
                 summary.added[name] = summary.added.get(name, 0) + count
             _say(stdout, f"  ×{k}: " + ", ".join(f"{n} {c}" for n, c in added.items()))
+    generation.bump()  # the copies were bulk-inserted: no signal told the indexes
     summary.added["suggestions"] = score_demo()
     _say(stdout, f"提案 (suggestions, engine): {summary.added['suggestions']}")
     analyze_tables()

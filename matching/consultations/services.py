@@ -193,7 +193,6 @@ def _lock_booking(booking: ConsultationBooking) -> ConsultationBooking:
 
 
 # --- Bookings ----------------------------------------------------------------------------
-@transaction.atomic
 def _live_future_bookings(queryset: QuerySet, now: dt.datetime) -> list[ConsultationBooking]:
     return list(
         queryset.filter(status=Status.BOOKED, slot__starts_at__gt=now)
@@ -203,6 +202,7 @@ def _live_future_bookings(queryset: QuerySet, now: dt.datetime) -> list[Consulta
     )
 
 
+@transaction.atomic
 def book(
     slot: ConsultationSlot, match: Match, user, *, now: dt.datetime | None = None
 ) -> ConsultationBooking:

@@ -12,6 +12,7 @@ from matching.models.matches import (
 )
 from matching.models.outcomes import ContinuationFollowUp, Evaluation
 from matching.models.suggestions import (
+    IndexGeneration,
     MatchingProfile,
     PendingRescore,
     PostAnalysis,
@@ -28,6 +29,7 @@ __all__ = [
     "ConsultationSlot",
     "ContinuationFollowUp",
     "Evaluation",
+    "IndexGeneration",
     "InterestRequest",
     "Match",
     "MatchParty",

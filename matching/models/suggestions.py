@@ -333,3 +333,23 @@ class PendingRescore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.post_id}"
+
+
+class IndexGeneration(models.Model):
+    """The version of what the engine indexes, one row per side ("need", "offer").
+
+    Bumped in the same transaction as every change that alters an index (a post saved or
+    deleted, its fields, areas or forms, its organization, an area, a match that uses an
+    offer's capacity), so a process asks one primary-key row whether its cached index is
+    current instead of scanning the posts (docs/matching.md, "The index")."""
+
+    side = models.CharField(_("種類"), max_length=5, primary_key=True)  # "need" | "offer"
+    generation = models.BigIntegerField(_("世代"), default=0)
+    changed_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("索引の世代")
+        verbose_name_plural = _("索引の世代")
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.generation}"

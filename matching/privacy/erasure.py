@@ -40,6 +40,7 @@ from matching.models import (
     Match,
 )
 from matching.privacy.export import is_organization_admin
+from matching.scoring import generation
 from notifications.models import Delivery, Notification, Preference
 from notifications.services import notify
 from organizations.models import DeletionRequest, Membership, Organization, User
@@ -309,6 +310,7 @@ def carry_out_deletion(req: DeletionRequest, actor) -> ErasureReport:
 
         Organization.objects.filter(pk=org.pk).update(is_active=False)
         org.is_active = False
+        generation.bump()  # its posts left the indexes (update() sends no signal)
         for match in Match.objects.filter(
             parties__organization=org, state__in=Match.OPEN_STATES
         ).distinct():

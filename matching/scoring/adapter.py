@@ -1,8 +1,8 @@
 """The thin layer between the models and the scoring engine.
 
 Models → engine feature records (with the stored text analysis), engine suggestions →
-``Suggestion`` rows. Indexes are cached per worker process and rebuilt when the posts,
-the areas or the synonym dictionary change.
+``Suggestion`` rows. Indexes are cached per worker process and rebuilt when their side's
+generation (bumped by every change that alters them) or the synonym dictionary changes.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from matching.models import (
     Suggestion,
     SynonymGroup,
 )
-from organizations.models import Area, Organization
+from matching.scoring import generation
+from organizations.models import Area
 from proposals.models import Need, Offer, Status
 
 NO_CITY = ""  # posts with no area: not tied to a place, considered in every city
@@ -307,27 +308,10 @@ def city_of_post(geo: Geography, post: Need | Offer) -> str:
 # --------------------------------------------------------------------------- indexes
 
 
-def _signature(model: type[Need] | type[Offer]) -> tuple:
-    stats = model.objects.aggregate(n=Count("pk"), changed=Max("updated_at"), last=Max("pk"))
-    areas = Area.objects.aggregate(n=Count("pk"), last=Max("pk"))
-    # Offers carry their running matches (capacity): a match changing state rebuilds.
-    matches = Match.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
-    # An organization verified or deactivated changes whether its posts are open.
-    orgs = Organization.objects.aggregate(changed=Max("updated_at"))
-    return (
-        stats["n"],
-        stats["changed"],
-        stats["last"],
-        areas["n"],
-        areas["last"],
-        matches["n"],
-        matches["changed"],
-        orgs["changed"],
-    )
-
-
 class IndexCache:
-    """Per-process cache of engine indexes, one per (side, city)."""
+    """Per-process cache of engine indexes, one per (side, city), kept while the side's
+    generation (``matching.scoring.generation``, bumped with every change that alters an
+    index) and the text analysis stay the same."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -335,7 +319,10 @@ class IndexCache:
         self._indexes: dict[str, object] = {}
 
     def get(self, model: type[Need] | type[Offer], lexicon: engine.Lexicon) -> dict[str, object]:
-        key = (model.__name__, _signature(model), lexicon.analysis_version)
+        # The generation is read before the posts, so an index never carries a generation
+        # newer than its data (a change committed in between only causes one more build).
+        side = "offer" if model is Offer else "need"
+        key = (model.__name__, generation.current(side), lexicon.analysis_version)
         with self._lock:
             if key != self._key:
                 self._indexes = build_indexes(model, lexicon)

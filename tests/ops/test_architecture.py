@@ -27,6 +27,8 @@ LONG_MODULES = {
     "matching/matches/workflow.py": "the match state machine: every transition with its guard "
     "and notice, read top to bottom (docs/workflow.md follows it)",
     "demo/loader.py": "the demo city's loader, one section per YAML file (not production code)",
+    "demo/scale.py": "the demo city copied N times for benchmarks, one table after another "
+    "(not production code)",
 }
 MAX_LINES = 500
 # File names that name a feature after the kind of code (api_x.py): features are packages.

@@ -1,0 +1,88 @@
+"""The indexes' generation (matching.scoring.generation): every change to what the engine
+indexes bumps it in the same transaction, and a process rebuilds its cached index only
+when the generation (or the analysis) changed."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_need, make_offer
+from django.db import transaction
+
+from matching.models import Match, MatchingProfile
+from matching.scoring import adapter, generation
+from organizations.models import Area
+
+pytestmark = pytest.mark.django_db
+
+
+def _gens() -> tuple[int, int]:
+    return generation.current("need"), generation.current("offer")
+
+
+def test_saving_a_post_bumps_its_side_only(people):
+    need0, offer0 = _gens()
+    need = make_need(people["department"], forms=["cooperation"])
+    need1, offer1 = _gens()
+    assert need1 > need0 and offer1 == offer0
+    make_offer(people["npo"], forms=["cooperation"])
+    need2, offer2 = _gens()
+    assert need2 == need1 and offer2 > offer1
+    # Its areas (a many-to-many table, saved after the post) count too.
+    need.areas.clear()
+    assert _gens()[0] > need2
+
+
+def test_organizations_areas_and_matches_bump_what_they_change(people):
+    before = _gens()
+    people["npo"].is_verified = False
+    people["npo"].save()
+    after_org = _gens()
+    assert after_org[0] > before[0] and after_org[1] > before[1]
+    Area.objects.create(code="t-new", name="新しい地区", level=Area.Level.DISTRICT)
+    after_area = _gens()
+    assert after_area[0] > after_org[0] and after_area[1] > after_org[1]
+    Match.objects.create(title="見守りの協働", coordinator=None)
+    assert _gens()[1] > after_area[1] and _gens()[0] == after_area[0]
+
+
+def test_a_rolled_back_change_leaves_the_generation(people):
+    before = _gens()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_need(people["department"], forms=["cooperation"])
+        assert _gens()[0] > before[0]  # visible inside the transaction
+        raise RuntimeError("rolled back")
+    assert _gens() == before
+
+
+def test_the_cached_index_is_kept_until_the_generation_moves(people, monkeypatch):
+    need = make_need(people["department"], forms=["cooperation"], areas=["t-kita"])
+    make_offer(people["npo"], forms=["cooperation"], areas=["t-kita"])
+    adapter.clear_caches()
+    builds: list[str] = []
+    real = adapter.build_indexes
+
+    def counting(model, lexicon):
+        builds.append(model.__name__)
+        return real(model, lexicon)
+
+    monkeypatch.setattr(adapter, "build_indexes", counting)
+    first = adapter.rank_for_need(need)
+    adapter.rank_for_need(need)
+    assert builds == ["Offer"], "a second ranking with nothing changed must not rebuild"
+    # Changes elsewhere (the need side, a profile) leave the offer index as it is.
+    make_need(people["group"], forms=["cooperation"])
+    MatchingProfile.objects.update(min_score=0.0)
+    adapter.rank_for_need(need)
+    assert builds == ["Offer"]
+    # A new offer is a new generation: the next ranking sees it.
+    newcomer = make_offer(
+        people["group"],
+        title="高齢者の見守り訪問",
+        description="一人暮らしの高齢者を訪問して見守ります。",
+        forms=["cooperation"],
+        areas=["t-kita"],
+    )
+    found = adapter.rank_for_need(need)
+    assert builds == ["Offer", "Offer"]
+    assert str(newcomer.pk) in {s.offer_id for s in found}
+    assert {s.offer_id for s in first} <= {s.offer_id for s in found}
