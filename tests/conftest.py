@@ -129,11 +129,21 @@ def _reference_data_after_flush(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    # Rate-limit counters (tsunagu/ratelimit.py) live in the cache and are keyed by address:
+    # Rate-limit counters (lib/ratelimit.py) live in the cache and are keyed by address:
     # every test client is 127.0.0.1, so one test's requests must not count against the next.
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_index_directory(settings, tmp_path):
+    # The engine's saved indexes (matching/scoring/segments.py) are per test: a test's data
+    # written without signals, then rolled back, must not reach the next test from disk.
+    from matching.scoring import adapter
+
+    settings.MATCHING_INDEX_DIR = tmp_path / "index"
+    adapter.clear_caches()
 
 
 @pytest.fixture(autouse=True)

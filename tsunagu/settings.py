@@ -375,6 +375,9 @@ TSUNAGU_RESPONSE_BUSINESS_DAYS = env.int("TSUNAGU_RESPONSE_BUSINESS_DAYS", defau
 
 # Scoring asked for this long ago and not done is sent again by the sweeper (a queued
 # task normally runs within seconds; a duplicate is harmless, only wasted work).
+# Where the engine's indexes are saved, per host: every process of the host opens the same
+# files (memory-mapped) instead of building its own (docs/matching.md, "The index").
+MATCHING_INDEX_DIR = Path(env("MATCHING_INDEX_DIR", default=str(VAR_DIR / "index")))
 MATCHING_RESCORE_SWEEP_AFTER_SECONDS = env.float(
     "MATCHING_RESCORE_SWEEP_AFTER_SECONDS", default=120.0
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -345,6 +347,9 @@ class IndexGeneration(models.Model):
 
     side = models.CharField(_("種類"), max_length=5, primary_key=True)  # "need" | "offer"
     generation = models.BigIntegerField(_("世代"), default=0)
+    # New at every bump: names the generation. The counter alone could repeat (a bump
+    # rolled back, then another one committed), the stamp cannot.
+    stamp = models.UUIDField(_("世代の識別子"), default=uuid.uuid4)
     changed_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:

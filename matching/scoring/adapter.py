@@ -27,7 +27,7 @@ from matching.models import (
     Suggestion,
     SynonymGroup,
 )
-from matching.scoring import generation
+from matching.scoring import generation, segments
 from organizations.models import Area
 from proposals.models import Need, Offer, Status
 
@@ -311,7 +311,9 @@ def city_of_post(geo: Geography, post: Need | Offer) -> str:
 class IndexCache:
     """Per-process cache of engine indexes, one per (side, city), kept while the side's
     generation (``matching.scoring.generation``, bumped with every change that alters an
-    index) and the text analysis stay the same."""
+    index) and the text analysis stay the same. A new generation is opened from the
+    host's saved segments when another process already built it (``segments``), and
+    built and saved otherwise."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -322,10 +324,17 @@ class IndexCache:
         # The generation is read before the posts, so an index never carries a generation
         # newer than its data (a change committed in between only causes one more build).
         side = "offer" if model is Offer else "need"
-        key = (model.__name__, generation.current(side), lexicon.analysis_version)
+        key = (side, generation.current(side), lexicon.analysis_version)
         with self._lock:
             if key != self._key:
-                self._indexes = build_indexes(model, lexicon)
+                geo = geography()
+                self._indexes = segments.open_or_build(
+                    side,
+                    key[1],
+                    lexicon,
+                    build=lambda: build_indexes(model, lexicon),
+                    hierarchy_of=lambda city: hierarchy_for(geo, city),
+                )
                 self._key = key
             return self._indexes
 

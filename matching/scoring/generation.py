@@ -8,6 +8,8 @@ post, match, organization and area on each request."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import F
 
 from matching.models import IndexGeneration
@@ -15,8 +17,15 @@ from matching.models import IndexGeneration
 SIDES = ("need", "offer")
 
 
-def current(side: str) -> int:
-    """The side's generation now (0 before the first change)."""
+def current(side: str) -> str:
+    """The side's generation now, as its stamp ("" before the first change). Stamps are
+    random and new at every bump, so a rolled-back bump never names another state."""
+    value = IndexGeneration.objects.filter(side=side).values_list("stamp", flat=True)
+    return next((str(v) for v in value), "")
+
+
+def counter(side: str) -> int:
+    """How many generations the side has had (for people and metrics)."""
     value = IndexGeneration.objects.filter(side=side).values_list("generation", flat=True)
     return next(iter(value), 0)
 
@@ -25,7 +34,8 @@ def bump(*sides: str) -> None:
     """One more generation for each of ``sides`` (all when none is named), in the caller's
     transaction: the change and the new generation commit together or not at all."""
     for side in sides or SIDES:
-        if not IndexGeneration.objects.filter(side=side).update(generation=F("generation") + 1):
+        rows = IndexGeneration.objects.filter(side=side)
+        if not rows.update(generation=F("generation") + 1, stamp=uuid.uuid4()):
             # The row is made by a migration; a flushed test database may lack it.
             IndexGeneration.objects.bulk_create([IndexGeneration(side=side)], ignore_conflicts=True)
-            IndexGeneration.objects.filter(side=side).update(generation=F("generation") + 1)
+            rows.update(generation=F("generation") + 1, stamp=uuid.uuid4())

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _gens() -> tuple[int, int]:
-    return generation.current("need"), generation.current("offer")
+    return generation.counter("need"), generation.counter("offer")
 
 
 def test_saving_a_post_bumps_its_side_only(people):
@@ -52,6 +52,17 @@ def test_a_rolled_back_change_leaves_the_generation(people):
         assert _gens()[0] > before[0]  # visible inside the transaction
         raise RuntimeError("rolled back")
     assert _gens() == before
+
+
+def test_a_generation_is_never_named_twice(people):
+    """A bump rolled back and another committed reach the same counter, never the same
+    stamp: an index cached for the first is not taken for the second."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_need(people["department"], forms=["cooperation"])
+        rolled_back = generation.current("need")
+        raise RuntimeError("rolled back")
+    make_need(people["department"], forms=["cooperation"])
+    assert generation.current("need") != rolled_back
 
 
 def test_the_cached_index_is_kept_until_the_generation_moves(people, monkeypatch):

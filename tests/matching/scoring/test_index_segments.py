@@ -1,0 +1,127 @@
+"""The indexes saved on the host (matching.scoring.segments): a generation is built once
+and opened by every other process; it ranks exactly like an index built in memory; a
+build that dies leaves nothing half-written; hosts that do not share the directory each
+build from the database and agree."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_need, make_offer
+
+from matching.engine import segment
+from matching.scoring import adapter, segments
+from matching.scoring.adapter import IndexCache
+from proposals.models import Offer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scene(people):
+    need = make_need(
+        people["department"],
+        title="一人暮らし高齢者の見守り活動",
+        description="団地の一人暮らし高齢者を訪問し、孤立を防ぐ見守りの担い手を探しています。",
+        forms=["cooperation"],
+        areas=["t-kita"],
+    )
+    offers = [
+        make_offer(
+            org,
+            title=title,
+            description=text,
+            forms=["cooperation"],
+            areas=[area],
+        )
+        for org, title, text, area in (
+            (
+                people["npo"],
+                "シニアの見守り訪問",
+                "お年寄りのお宅を訪問し安否を確認します。",
+                "t-kita",
+            ),
+            (people["group"], "子育てサロン", "乳幼児と保護者のサロンを開いています。", "t-minami"),
+            (
+                people["npo"],
+                "高齢者の話し相手",
+                "一人暮らしの高齢者の話し相手になります。",
+                "t-kita",
+            ),
+        )
+    ]
+    return {"need": need, "offers": offers, **people}
+
+
+def _ranked(cache: IndexCache, need) -> list[tuple[str, float, tuple[str, ...]]]:
+    lexicon = adapter.current_lexicon()
+    indexes = cache.get(Offer, lexicon)
+    feature = adapter.need_features(
+        [adapter._with_codes(type(need).objects.filter(pk=need.pk)).get()], lexicon
+    )[0]
+    found = []
+    for index in indexes.values():
+        found += index.top_offers(feature, as_of=adapter.today(), top_k=20)
+    return [(s.offer_id, round(s.score, 12), tuple(s.reasons)) for s in adapter._merge(found, 20)]
+
+
+def test_a_second_process_opens_the_saved_generation_without_building(scene, monkeypatch):
+    first = _ranked(IndexCache(), scene["need"])  # "process" one builds and saves
+    assert first, "the scene must produce suggestions"
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the generation is on disk: nothing may be built")
+
+    monkeypatch.setattr(adapter, "build_indexes", no_build)
+    second = _ranked(IndexCache(), scene["need"])  # "process" two opens it
+    assert second == first
+
+
+def test_saved_segments_rank_exactly_like_an_index_built_in_memory(scene, settings, tmp_path):
+    from_disk = _ranked(IndexCache(), scene["need"])
+    unwritable = tmp_path / "read-only"
+    unwritable.write_text("a file, not a directory")  # any write below it fails
+    settings.MATCHING_INDEX_DIR = unwritable / "index"
+    in_memory = _ranked(IndexCache(), scene["need"])
+    assert from_disk == in_memory
+
+
+def test_a_new_generation_is_built_and_old_ones_are_pruned(scene, settings):
+    _ranked(IndexCache(), scene["need"])
+    for n in range(segments.KEEP + 2):
+        make_offer(
+            scene["npo"], title=f"見守りの担い手 {n}", forms=["cooperation"], areas=["t-kita"]
+        )
+        found = _ranked(IndexCache(), scene["need"])
+    assert any(title for title in found)
+    kept = [d for d in segments.root("offer").iterdir() if d.is_dir()]
+    assert len(kept) == segments.KEEP + 1  # the current one and KEEP before it
+
+
+def test_a_build_that_dies_leaves_nothing_half_written(scene, monkeypatch):
+    real = segment.save
+    calls = []
+
+    def dies(index, directory):
+        calls.append(directory)
+        real(index, directory)
+        raise KeyboardInterrupt("killed while writing")
+
+    monkeypatch.setattr(segment, "save", dies)
+    with pytest.raises(KeyboardInterrupt):
+        _ranked(IndexCache(), scene["need"])
+    assert calls
+    leftovers = list(segments.root("offer").iterdir())
+    assert not [d for d in leftovers if d.is_dir()], leftovers
+    monkeypatch.setattr(segment, "save", real)
+    assert _ranked(IndexCache(), scene["need"])  # the next process builds it whole
+
+
+def test_hosts_without_a_shared_directory_each_build_and_agree(scene, settings, tmp_path):
+    settings.MATCHING_INDEX_DIR = tmp_path / "web-host"
+    web = _ranked(IndexCache(), scene["need"])
+    settings.MATCHING_INDEX_DIR = tmp_path / "worker-host"
+    worker = _ranked(IndexCache(), scene["need"])
+    assert web == worker
+    assert (tmp_path / "web-host" / "offer").is_dir() and (
+        tmp_path / "worker-host" / "offer"
+    ).is_dir()
