@@ -144,28 +144,34 @@ class _PostIndex:
             n_docs += 1
         self.df = df
         self.n_docs = max(n_docs, 1)
+        # Vectorised: one dict lookup per posting for its column, the idf once per term,
+        # the tf weight once per distinct frequency; the products are the same floats the
+        # per-posting loop computed.
         vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        data: list[float] = []
-        for r, t in enumerate(texts):
-            for term, tf in zip(t.keys, t.tfs, strict=True):
-                col = vocab.setdefault(term, len(vocab))
-                rows.append(r)
-                cols.append(col)
-                data.append(self.idf_of(term) * tf_weight(tf))
+        column = vocab.setdefault
+        cols_list: list[int] = []
+        for t in texts:
+            cols_list.extend([column(term, len(vocab)) for term in t.keys])
+        lengths = np.fromiter((len(t.keys) for t in texts), np.int64, len(texts))
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        cols = np.asarray(cols_list, dtype=np.int64)
+        tfs = np.fromiter((tf for t in texts for tf in t.tfs), np.float64, int(lengths.sum()))
+        distinct, which = np.unique(tfs, return_inverse=True)
+        tf_weights = np.asarray([tf_weight(float(tf)) for tf in distinct], dtype=np.float64)
+        idf = np.fromiter((self.idf_of(term) for term in vocab), np.float64, len(vocab))
+        data = idf[cols] * tf_weights[which] if len(cols) else np.zeros(0)
         self.vocab = vocab
         n = len(texts)
         mat = sparse.csc_matrix(
-            (np.asarray(data, dtype=np.float32), (rows, cols)),
+            (data.astype(np.float32), (rows, cols)),
             shape=(n, max(len(vocab), 1)),
         )
         mat.sort_indices()
         self.matrix = mat
         sq = np.zeros(n)
         l1 = np.zeros(n)
-        np.add.at(sq, rows, np.square(np.asarray(data)))
-        np.add.at(l1, rows, np.asarray(data))
+        np.add.at(sq, rows, np.square(data))
+        np.add.at(l1, rows, data)
         self.l2 = np.sqrt(sq)
         self.l1 = l1
 
