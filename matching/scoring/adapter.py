@@ -328,14 +328,19 @@ class IndexCache:
         with self._lock:
             if key != self._key:
                 geo = geography()
-                self._indexes = segments.open_or_build(
+                # With an index of the same analysis in hand, do not queue behind another
+                # process's build: keep serving the previous generation until it is saved.
+                serving = self._key is not None and self._key[2] == key[2]
+                indexes = segments.open_or_build(
                     side,
                     key[1],
                     lexicon,
                     build=lambda: build_indexes(model, lexicon),
                     hierarchy_of=lambda city: hierarchy_for(geo, city),
+                    wait=not serving,
                 )
-                self._key = key
+                if indexes is not None:
+                    self._indexes, self._key = indexes, key
             return self._indexes
 
     def clear(self) -> None:

@@ -52,17 +52,24 @@ def open_or_build(
     lexicon: engine.Lexicon,
     build: Callable[[], dict[str, object]],
     hierarchy_of: Callable[[str], engine.AreaHierarchy],
-) -> dict[str, object]:
+    wait: bool = True,
+) -> dict[str, object] | None:
     """The indexes of ``side`` at generation ``stamp``, by city: opened from the host's
     saved segments, or built (``build()``) and saved first. ``hierarchy_of(city)`` is the
-    city's area tree (not saved: it is read from the database with the generation)."""
+    city's area tree (not saved: it is read from the database with the generation).
+
+    ``wait=False``: None, at once, when another process of the host is building it (the
+    caller keeps serving the generation it has)."""
     directory = root(side) / _name(stamp, lexicon)
     manifest = directory / "manifest.json"
     try:
         if not manifest.exists():
             directory.parent.mkdir(parents=True, exist_ok=True)
             with open(directory.parent / ".lock", "a+") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per host at a time
+                try:  # one builder per host at a time
+                    fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    return None
                 if not manifest.exists():
                     built = build()
                     try:

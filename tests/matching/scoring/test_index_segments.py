@@ -125,3 +125,25 @@ def test_hosts_without_a_shared_directory_each_build_and_agree(scene, settings, 
     assert (tmp_path / "web-host" / "offer").is_dir() and (
         tmp_path / "worker-host" / "offer"
     ).is_dir()
+
+
+def test_the_previous_generation_serves_while_another_process_builds(scene):
+    import fcntl
+
+    cache = IndexCache()
+    before = _ranked(cache, scene["need"])
+    newcomer = make_offer(
+        scene["group"],
+        title="高齢者の見守りと声かけ",
+        description="一人暮らしの高齢者を訪問して見守ります。",
+        forms=["cooperation"],
+        areas=["t-kita"],
+    )
+    lock_path = segments.root("offer") / ".lock"
+    with open(lock_path, "a+") as other_builder:
+        fcntl.flock(other_builder, fcntl.LOCK_EX)  # another process is building
+        during = _ranked(cache, scene["need"])  # answers at once, from the old generation
+        assert during == before
+        assert str(newcomer.pk) not in {offer for offer, _, _ in during}
+    after = _ranked(cache, scene["need"])  # the lock is free: the new generation
+    assert str(newcomer.pk) in {offer for offer, _, _ in after}
