@@ -166,6 +166,8 @@ class AreaHierarchy:
         for code, parent in self._parent.items():
             self._children.setdefault(parent, set()).add(code)
         self._canon_cache: dict[frozenset[str], frozenset[str]] = {}
+        # The tree does not change after construction: each code's chain is walked once.
+        self._ancestors: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def flat(
@@ -182,14 +184,17 @@ class AreaHierarchy:
     def children(self, code: str) -> frozenset[str]:
         return frozenset(self._children.get(code, ()))
 
-    def ancestors(self, code: str) -> list[str]:
+    def ancestors(self, code: str) -> tuple[str, ...]:
         """Ancestors from the parent up to the root (excluding ``code``)."""
-        out: list[str] = []
-        cur = self.parent(code)
-        while cur is not None and cur not in out:
-            out.append(cur)
-            cur = self.parent(cur)
-        return out
+        hit = self._ancestors.get(code)
+        if hit is None:
+            out: list[str] = []
+            cur = self.parent(code)
+            while cur is not None and cur not in out:
+                out.append(cur)
+                cur = self.parent(cur)
+            hit = self._ancestors[code] = tuple(out)
+        return hit
 
     def top_level(self, code: str) -> str | None:
         """The ancestor-or-self just below the root (the ward), None for the root."""
