@@ -59,7 +59,13 @@ from matching.engine.scoring import (
     period_value,
     saturate,
 )
-from matching.engine.text import Lexicon, PostText, analyze_post, commercial_cues, load_lexicon
+from matching.engine.text import (
+    Lexicon,
+    PostText,
+    analyze_post,
+    count_commercial_cues,
+    load_lexicon,
+)
 
 _FIELD_BIT = {code: 1 << i for i, code in enumerate(FIELD_LABELS)}
 # Distinct query area sets whose area-fit table an index keeps (a city has a few hundred).
@@ -212,7 +218,7 @@ class _PostIndex:
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.asarray(ends, dtype=np.int64)
         self.cues = np.fromiter(
-            (len(commercial_cues(t, self.lexicon)) for t in self.texts), np.int64, n
+            (count_commercial_cues(t, self.lexicon) for t in self.texts), np.int64, n
         )
         if self.role == "offer":
             self.capacity = np.fromiter((max(p.capacity, 0) for p in posts), np.int64, n)
@@ -320,7 +326,7 @@ class _PostIndex:
             )
             cap = capacity_value(query.capacity, query.active_matches)
             comps["capacity"] = np.full(len(rows), float(cap))
-            cues = len(commercial_cues(q_text, self.lexicon))
+            cues = count_commercial_cues(q_text, self.lexicon)
             comps["commercial"] = np.full(len(rows), float(commercial_value(cues)))
         comps["area"] = table[self.area_ids[rows]] if len(table) else np.zeros(len(rows))
         return comps

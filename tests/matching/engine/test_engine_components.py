@@ -26,6 +26,7 @@ from matching.engine.scoring import (
     need_interval,
     period_value,
 )
+from matching.engine.text import analyze_post, commercial_cues, count_commercial_cues
 
 
 def only(component: str, **extra) -> MatchingProfile:
@@ -210,6 +211,22 @@ def test_commercial_pitch_component():
     )
     s = score(need(), pitch)
     assert any(w.startswith("商品・サービスの売り込み") for w in s.weaknesses)
+
+
+@pytest.mark.parametrize(
+    "title, description",
+    [
+        ("見守りセンサーの販売", "見守り商品を取り扱っています。レンタルも承ります。"),
+        ("商品の販売", "お見積りは無料です。"),
+        ("子ども食堂の運営", "地域の子どもたちに夕食を届けています。"),
+        ("", ""),
+    ],
+)
+def test_the_index_counts_sales_cues_as_the_reasons_list_them(title, description):
+    """The index counts cues by their first word (fast); the reasons list every cue the
+    text holds: both must agree, or the component and its reason would disagree."""
+    text = analyze_post(title, description)
+    assert count_commercial_cues(text) == len(commercial_cues(text))
 
 
 # ------------------------------------------------------------------- fairness
