@@ -204,7 +204,11 @@ def main() -> int:
         "--thresholds", default="0.3,0.2,0.1", help="pg_trgm.similarity_threshold values"
     )
     ap.add_argument("--naive-pairs", type=int, default=2000)
-    ap.add_argument("--dev", default="/work/shared/datasets/dev.json", help="'' to skip")
+    ap.add_argument(
+        "--dev",
+        default=str(Path(__file__).resolve().parents[1] / "tests" / "data" / "dev.json"),
+        help="'' to skip",
+    )
     ap.add_argument("--dev-only", action="store_true", help="only the quality comparison")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")

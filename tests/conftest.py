@@ -17,6 +17,18 @@ from rest_framework.test import APIClient
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# The packages of the product (what import-linter and the house-rule tests look at).
+PRODUCTION_PACKAGES = (
+    "tsunagu",
+    "web",
+    "demo",
+    "matching",
+    "proposals",
+    "organizations",
+    "notifications",
+    "lib",
+)
+
 
 def _unavailable(reason: str) -> None:
     if IN_CI:

@@ -12,7 +12,7 @@ from matching.models.matches import (
 )
 from matching.models.outcomes import ContinuationFollowUp, Evaluation
 from matching.models.suggestions import (
-    IndexGeneration,
+    IndexChange,
     MatchingProfile,
     PendingRescore,
     PostAnalysis,
@@ -29,7 +29,7 @@ __all__ = [
     "ConsultationSlot",
     "ContinuationFollowUp",
     "Evaluation",
-    "IndexGeneration",
+    "IndexChange",
     "InterestRequest",
     "Match",
     "MatchParty",

@@ -337,24 +337,23 @@ class PendingRescore(models.Model):
         return f"{self.kind} {self.post_id}"
 
 
-class IndexGeneration(models.Model):
-    """The version of what the engine indexes, one row per side ("need", "offer").
+class IndexChange(models.Model):
+    """One change to what the engine indexes, appended in the change's own transaction.
 
-    Bumped in the same transaction as every change that alters an index (a post saved or
-    deleted, its fields, areas or forms, its organization, an area, a match that uses an
-    offer's capacity), so a process asks one primary-key row whether its cached index is
-    current instead of scanning the posts (docs/matching.md, "The index")."""
+    A side's generation is its latest row (id and stamp): a process keeps its cached index
+    while that is unchanged (docs/matching.md, "The index"). Rows are only ever inserted,
+    so concurrent changes never wait on each other or deadlock over a shared counter row;
+    a rolled-back change takes its row with it, and the random stamp keeps a reused id
+    from naming another state. Old rows are pruned by the re-score sweeper."""
 
-    side = models.CharField(_("種類"), max_length=5, primary_key=True)  # "need" | "offer"
-    generation = models.BigIntegerField(_("世代"), default=0)
-    # New at every bump: names the generation. The counter alone could repeat (a bump
-    # rolled back, then another one committed), the stamp cannot.
-    stamp = models.UUIDField(_("世代の識別子"), default=uuid.uuid4)
-    changed_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    side = models.CharField(_("種類"), max_length=5)  # "need" | "offer"
+    stamp = models.UUIDField(_("識別子"), default=uuid.uuid4)
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("索引の世代")
-        verbose_name_plural = _("索引の世代")
+        verbose_name = _("索引の変更")
+        verbose_name_plural = _("索引の変更")
+        indexes = [models.Index(fields=["side", "-id"], name="index_change_latest")]
 
     def __str__(self) -> str:
-        return f"{self.side} {self.generation}"
+        return f"{self.side} {self.pk}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from lib.tasks import task
 from matching.models import PendingRescore, RescoreRun
-from matching.scoring import adapter
+from matching.scoring import adapter, generation
 from proposals.models import Need, Status
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,10 @@ def sweep_after_seconds() -> float:
 def sweep_rescores(older_than: float | None = None) -> int:
     """Send again the scoring nobody has done ``older_than`` seconds after it was asked
     for (broker down, message lost), and plan full re-scores still pending. Run by beat
-    every minute; returns how many tasks were sent."""
+    every minute; returns how many tasks were sent. Also prunes the indexes' old change
+    rows (``generation.prune``)."""
     now = timezone.now()
+    generation.prune(now)
     cutoff = now - dt.timedelta(seconds=sweep_after_seconds() if older_than is None else older_than)
     stale = list(
         PendingRescore.objects.filter(requested_at__lte=cutoff)

@@ -7,21 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from conftest import PRODUCTION_PACKAGES as PACKAGES
 from django.conf import settings
 
 from tsunagu.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = (
-    "tsunagu",
-    "web",
-    "demo",
-    "matching",
-    "proposals",
-    "organizations",
-    "notifications",
-    "lib",
-)
 
 
 def test_every_scheduled_task_is_registered():

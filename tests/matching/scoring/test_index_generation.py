@@ -97,3 +97,20 @@ def test_the_cached_index_is_kept_until_the_generation_moves(people, monkeypatch
     assert builds == ["Offer", "Offer"]
     assert str(newcomer.pk) in {s.offer_id for s in found}
     assert {s.offer_id for s in first} <= {s.offer_id for s in found}
+
+
+def test_old_changes_are_pruned_but_each_side_keeps_its_latest(people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from matching.models import IndexChange
+
+    make_need(people["department"], forms=["cooperation"])
+    make_offer(people["npo"], forms=["cooperation"])
+    latest = generation.current("need"), generation.current("offer")
+    assert IndexChange.objects.count() > 2
+    removed = generation.prune(timezone.now() + generation.KEEP + dt.timedelta(seconds=1))
+    assert removed > 0
+    assert IndexChange.objects.count() == 2  # one per side: the generation did not move
+    assert (generation.current("need"), generation.current("offer")) == latest
