@@ -44,7 +44,7 @@ import numpy as np  # noqa: E402
 
 from bench.engine_bench import analysed, naive_pair_score, pct  # noqa: E402
 from bench.synth import make_city, make_needs, make_offers  # noqa: E402
-from matching.engine import DEFAULT_PROFILE, OfferIndex, segment  # noqa: E402
+from matching.engine import DEFAULT_PROFILE, OfferIndex, ranking, segment  # noqa: E402
 from matching.engine.index import _TextQuery, post_text  # noqa: E402
 from matching.engine.scoring import COMPONENTS  # noqa: E402
 from matching.engine.text import load_lexicon  # noqa: E402
@@ -128,7 +128,15 @@ def brute_top(index: OfferIndex, need, lexicon, k: int = TOP) -> list[str]:
     comps = index._components(need, rows, stats, q, text, AS_OF)
     w = profile.weights.normalized()
     scores = sum(w[c] * comps[c] for c in COMPONENTS)
-    order = index._select(rows, scores, index._exposure(rows, None), profile, k, None)
+    order = ranking.select(
+        scores,
+        index._exposure(rows, None),
+        index.orgs[rows],
+        lambda positions: index.id_rank[rows[positions]],
+        profile,
+        k,
+        None,
+    )
     chosen = [(i, e) for i, e in order]
     out = []
     for i, e in chosen:

@@ -91,11 +91,12 @@ def trgm_latency(needs, thresholds: list[float], exact_sample: int, limit: int =
 
 def engine_latency(needs):
     from matching.scoring import adapter
+    from matching.scoring import indexes as live
     from proposals.models import Offer
 
     lexicon = adapter.current_lexicon()
     t0 = time.perf_counter()
-    indexes = adapter._offer_indexes.get(Offer, lexicon)
+    indexes = live.offers.get(Offer, lexicon)
     build_s = time.perf_counter() - t0
     profile = adapter.active_profile()
     eprofile = adapter.engine_profile(profile)

@@ -534,6 +534,7 @@ def profile_chunk(chunk_size: int, args_old_path: bool = False) -> None:
 
     from matching.models import PostAnalysis
     from matching.scoring import adapter
+    from matching.scoring import indexes as live
     from proposals.models import Need, Offer, Status
 
     adapter.clear_caches()
@@ -596,7 +597,7 @@ def profile_chunk(chunk_size: int, args_old_path: bool = False) -> None:
     del posts, features, by_city, codes
     adapter.clear_caches()
     t = time.perf_counter()
-    adapter._offer_indexes.get(Offer, adapter.current_lexicon())
+    live.offers.get(Offer, adapter.current_lexicon())
     t = step("=> adapter index build as the worker does it (all of the above)", t)
     profile = adapter.active_profile()
     needs = list(adapter._with_codes(Need.objects.filter(pk__in=need_ids).order_by("pk")))
@@ -612,8 +613,8 @@ def profile_chunk(chunk_size: int, args_old_path: bool = False) -> None:
     n = sum(adapter.store_for_need(pk, found, profile) for pk, found in ranked.items())
     t = step(f"store_for_need × {len(ranked)} ({n} rows, one transaction per need)", t)
     t = time.perf_counter()
-    adapter._offer_indexes.get(Offer, lexicon)
-    t = step("index cache check per chunk (_signature aggregates)", t)
+    live.offers.get(Offer, lexicon)
+    t = step("index cache check per chunk (one aggregate over recent changes)", t)
 
     adapter.clear_caches()
     with connection.cursor() as cur:

@@ -1,7 +1,9 @@
 """Reasons and weaknesses in Japanese, for a coordinator reading a suggestion at a glance.
 
 Built from the same component values as the score (never recomputed differently), plus the
-shared terms for the text reasons. Reasons come strongest first.
+shared terms for the text reasons. Reasons come strongest first. A reason names what
+overlaps (the shared words) rather than a bare percentage: 「内容の17%が重なる」 tells a
+coordinator nothing they can check against the two texts.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from matching.engine.text import (
 
 MAX_KEYWORDS = 5
 MAX_SYNONYMS = 3
+MAX_SHARED_WORDS = 4
+MAX_MISSING_WORDS = 3
 SEP = "・"
 
 
@@ -41,6 +45,60 @@ def _areas_label(hierarchy: AreaHierarchy, tags: frozenset[str]) -> str:
 
 def _forms_label(codes: frozenset[str]) -> str:
     return _join([FORM_LABELS.get(c, c) for c in FORM_LABELS if c in codes]) or "記載なし"
+
+
+def _readable(term: str) -> bool:
+    # Topics and in-word character pairs count in the score but are not words of the text.
+    return not term.startswith((TOPIC_PREFIX, BIGRAM_PREFIX))
+
+
+def _distinct(words: list[str], limit: int) -> list[str]:
+    """The first ``limit`` words, leaving out one already said inside a longer one
+    (高齢 after 高齢者)."""
+    out: list[str] = []
+    for word in words:
+        if any(word in seen or seen in word for seen in out):
+            continue
+        out.append(word)
+        if len(out) == limit:
+            break
+    return out
+
+
+def _shared_words(
+    need_text: PostText,
+    offer_text: PostText,
+    idf: Callable[[str], float],
+    lexicon: Lexicon | None = None,
+) -> list[str]:
+    """The words both texts weigh most, as the need writes them (a synonym pair as
+    「高齢者／シニア」)."""
+    need_terms, offer_terms = need_text.term_dict(), offer_text.term_dict()
+    need_surf, offer_surf = need_text.surface_dict(), offer_text.surface_dict()
+    shared = sorted(
+        (t for t in set(need_terms) & set(offer_terms) if _readable(t)),
+        key=lambda t: (-idf(t) * min(need_terms[t], offer_terms[t]), t),
+    )
+    words = []
+    for term in shared:
+        a = need_surf.get(term, term)
+        b = offer_surf.get(term, term)
+        if term.startswith(CONCEPT_PREFIX):
+            words.append(a if a == b else f"{a}／{b}")
+        else:
+            words.append(a)
+    return _distinct(words, MAX_SHARED_WORDS)
+
+
+def _missing_words(text: PostText, other: PostText, idf: Callable[[str], float]) -> list[str]:
+    """The words ``text`` weighs most that ``other`` does not use at all."""
+    terms, other_terms = text.term_dict(), other.term_dict()
+    surf = text.surface_dict()
+    missing = sorted(
+        (t for t in terms if t not in other_terms and _readable(t)),
+        key=lambda t: (-idf(t) * terms[t], t),
+    )
+    return _distinct([surf.get(t, t) for t in missing], MAX_MISSING_WORDS)
 
 
 def text_reasons(
@@ -110,16 +168,28 @@ def explain(
 
     need_cov, offer_cov = values["_need_cov"], values["_offer_cov"]
     if values["reciprocity"] >= 0.5:
-        reasons.append(
-            f"双方向に合う: テーマの内容の{need_cov:.0%}、提案の内容の{offer_cov:.0%}が重なる"
-        )
+        both = _shared_words(need_text, offer_text, idf, lexicon)
+        if both:
+            reasons.append(f"双方向に合う: 「{_join(both)}」がテーマと提案の両方で中心になっている")
+        else:
+            reasons.append("双方向に合う: テーマと提案が互いの内容に触れている")
     elif max(need_cov, offer_cov) > 0 and min(need_cov, offer_cov) < 0.35 * max(
         need_cov, offer_cov
     ):
         if need_cov < offer_cov:
-            weaknesses.append("一方向の一致: テーマの求める内容の多くが提案に見当たらない")
+            missing = _missing_words(need_text, offer_text, idf)
+            weaknesses.append(
+                f"一方向の一致: テーマの「{_join(missing)}」が提案に見当たらない"
+                if missing
+                else "一方向の一致: テーマの求める内容の多くが提案に見当たらない"
+            )
         else:
-            weaknesses.append("一方向の一致: 提案の内容の多くはテーマと重ならない")
+            extra = _missing_words(offer_text, need_text, idf)
+            weaknesses.append(
+                f"一方向の一致: 提案の「{_join(extra)}」はテーマに出てこない"
+                if extra
+                else "一方向の一致: 提案の内容の多くはテーマと重ならない"
+            )
 
     shared_fields = [
         FIELD_LABELS.get(f, f) for f in FIELD_LABELS if f in need.fields & offer.fields

@@ -32,11 +32,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 from scipy import sparse
 
+from matching.engine import ranking
 from matching.engine.explain import explain
 from matching.engine.features import FIELD_LABELS, AreaHierarchy, Need, Offer
 from matching.engine.scoring import (
@@ -66,6 +68,15 @@ from matching.engine.text import (
     count_commercial_cues,
     load_lexicon,
 )
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Document frequencies and the number of documents that terms are weighed by."""
+
+    df: Mapping[str, int]
+    n_docs: int
+
 
 _FIELD_BIT = {code: 1 << i for i, code in enumerate(FIELD_LABELS)}
 # Distinct query area sets whose area-fit table an index keeps (a city has a few hundred).
@@ -121,6 +132,7 @@ class _PostIndex:
         hierarchy: AreaHierarchy,
         background: Iterable[PostText] = (),
         lexicon: Lexicon | None = None,
+        stats: CorpusStats | None = None,
     ) -> None:
         self.hierarchy = hierarchy
         self.lexicon = lexicon or load_lexicon()
@@ -133,23 +145,29 @@ class _PostIndex:
         # Rank of each id in sorted order: the deterministic tie-break.
         self.id_rank = np.empty(len(ids), dtype=np.int64)
         self.id_rank[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+        self.ids = np.asarray(ids, dtype=str) if ids else np.empty(0, dtype="<U1")
         texts = [post_text(p, self.lexicon) for p in self.posts]
         self.texts = texts
-        self._build_text(texts, background)
+        self._build_text(texts, background, stats)
         self._build_structure()
 
     # ----------------------------------------------------------------- build
 
-    def _build_text(self, texts: list[PostText], background: Iterable[PostText]) -> None:
-        df: Counter[str] = Counter()
-        for t in texts:
-            df.update(t.keys)
-        n_docs = len(texts)
-        for t in background:
-            df.update(t.keys)
-            n_docs += 1
-        self.df = df
-        self.n_docs = max(n_docs, 1)
+    def _build_text(
+        self, texts: list[PostText], background: Iterable[PostText], stats: CorpusStats | None
+    ) -> None:
+        if stats is not None:  # a delta: weighed with its main index's statistics
+            self.df, self.n_docs = stats.df, stats.n_docs
+        else:
+            df: Counter[str] = Counter()
+            for t in texts:
+                df.update(t.keys)
+            n_docs = len(texts)
+            for t in background:
+                df.update(t.keys)
+                n_docs += 1
+            self.df = df
+            self.n_docs = max(n_docs, 1)
         # Vectorised: one dict lookup per posting for its column, the idf once per term,
         # the tf weight once per distinct frequency; the products are the same floats the
         # per-posting loop computed.
@@ -180,6 +198,28 @@ class _PostIndex:
         np.add.at(l1, rows, data)
         self.l2 = np.sqrt(sq)
         self.l1 = l1
+
+    @property
+    def stats(self) -> CorpusStats:
+        """The document frequencies this index weighs terms with (a delta reuses them)."""
+        return CorpusStats(self.df, self.n_docs)
+
+    def rows_of(self, ids: Iterable[str]) -> np.ndarray:
+        """The rows holding the posts ``ids`` (those not in the index are left out)."""
+        wanted = np.asarray(sorted(set(ids)), dtype=str)
+        if len(wanted) == 0 or len(self) == 0:
+            return np.empty(0, dtype=np.int64)
+        by_id = np.argsort(self.id_rank)  # rows in id order
+        found = np.searchsorted(self.ids[by_id], wanted)
+        found = np.minimum(found, len(by_id) - 1)
+        hit = self.ids[by_id[found]] == wanted
+        return by_id[found[hit]].astype(np.int64)
+
+    def text_query(self, text: PostText) -> _TextQuery:
+        return _TextQuery(self, text)
+
+    def query_text(self, query: Need | Offer) -> PostText:
+        return post_text(query, self.lexicon)
 
     def idf_of(self, term: str) -> float:
         """BM25-style idf: rare terms weigh more; a term unseen in the corpus weighs most."""
@@ -356,43 +396,17 @@ class _PostIndex:
         profile: MatchingProfile,
         top_k: int | None,
         exposure: Mapping[str, int] | None,
-        batch_counts: dict[str, int] | None = None,
+        batch_counts: dict[int, int] | None = None,
     ) -> list[Suggestion]:
-        self._profile = profile
-        if not query.is_open:
-            return []
-        last = query.last_day()
-        if last is not None and last < as_of:
-            return []
-        if self.role == "need" and isinstance(query, Offer) and query.capacity <= 0:
-            return []
-        text = post_text(query, self.lexicon)
-        q = _TextQuery(self, text)
-        cand, dot, q_shared, d_shared = self._text_stats(q)
-        keep = self._eligible(cand, query, as_of)
-        cand, dot, q_shared, d_shared = cand[keep], dot[keep], q_shared[keep], d_shared[keep]
-        w = profile.weights.normalized()
-        comps = self._components(query, cand, (dot, q_shared, d_shared), q, text, as_of)
-        scores = sum(w[c] * comps[c] for c in COMPONENTS)
-        k = len(self) if top_k is None else top_k
-        structural_max = sum(w[c] for c in COMPONENTS if c not in ("text", "reciprocity"))
-        if top_k is None or int(np.count_nonzero(scores > structural_max)) < k:
-            # Posts sharing no term can still make the list on structure alone: score them.
-            rest = np.setdiff1d(np.arange(len(self)), cand, assume_unique=True)
-            rest = rest[self._eligible(rest, query, as_of)]
-            zeros = np.zeros(len(rest))
-            rcomps = self._components(query, rest, (zeros, zeros, zeros), q, text, as_of)
-            cand = np.concatenate([cand, rest])
-            comps = {c: np.concatenate([comps[c], rcomps[c]]) for c in comps}
-            scores = np.concatenate([scores, sum(w[c] * rcomps[c] for c in COMPONENTS)])
-        exposure_counts = self._exposure(cand, exposure)
-        order = self._select(cand, scores, exposure_counts, profile, k, batch_counts)
-        out: list[Suggestion] = []
-        for rank, (i, e) in enumerate(order, start=1):
-            s = self._suggestion(query, cand, comps, scores, w, i, e, profile, q, text, rank)
-            if s.score >= profile.min_score:
-                out.append(s)
-        return out
+        return ranking.rank(
+            [ranking.Layer(self)],
+            query,
+            as_of=as_of,
+            profile=profile,
+            top_k=top_k,
+            exposure=exposure,
+            batch_counts=batch_counts,
+        )
 
     def _exposure(self, cand: np.ndarray, exposure: Mapping[str, int] | None) -> np.ndarray:
         counts = np.zeros(len(self.org_codes) + 1)
@@ -402,72 +416,15 @@ class _PostIndex:
                 counts[code] = max(float(c), 0.0)
         return counts[self.orgs[cand]]
 
-    def _select(
-        self,
-        cand: np.ndarray,
-        scores: np.ndarray,
-        exposure_counts: np.ndarray,
-        profile: MatchingProfile,
-        k: int,
-        batch_counts: dict[str, int] | None,
-    ) -> list[tuple[int, float]]:
-        """Indices into ``cand`` of the k best, with each one's exposure e ∈ [0, 1]."""
-        lam = profile.weights.fairness
-        sat = float(profile.fairness_saturation)
-        if len(cand) == 0 or k <= 0:
-            return []
-
-        def top(values: np.ndarray, m: int) -> np.ndarray:
-            m = min(m, len(values))
-            if m < len(values):
-                part = np.argpartition(-values, m - 1)[:m]
-                cutoff = values[part].min()
-                part = np.flatnonzero(values >= cutoff)  # keep ties: decided by id below
-            else:
-                part = np.arange(len(values))
-            ranked = part[np.lexsort((self.id_rank[cand[part]], -values[part]))]
-            return ranked[:m]
-
-        if lam <= 0:
-            return [(int(i), 0.0) for i in top(scores, k)]
-        base_e = np.minimum(exposure_counts / sat, 1.0)
-        if not profile.fairness_within_batch:
-            adjusted = scores * (1 - lam * base_e)
-            return [(int(i), float(base_e[i])) for i in top(adjusted, k)]
-        # Greedy: each pick adds one to its organization's count for the picks after it.
-        counts = dict(batch_counts) if batch_counts is not None else {}
-        pool = top(scores, min(len(scores), max(4 * k, k + 50)))
-        chosen: list[tuple[int, float]] = []
-        remaining = list(pool)
-        while remaining and len(chosen) < k:
-            best, best_val, best_e = None, -1.0, 0.0
-            for i in remaining:
-                org = self.orgs[cand[i]]
-                e = float(min((exposure_counts[i] + counts.get(org, 0)) / sat, 1.0))
-                val = float(scores[i]) * (1 - lam * e)
-                if val > best_val or (
-                    val == best_val and self.id_rank[cand[i]] < self.id_rank[cand[best]]
-                ):
-                    best, best_val, best_e = i, val, e
-            chosen.append((int(best), best_e))
-            remaining.remove(best)
-            org = self.orgs[cand[best]]
-            counts[org] = counts.get(org, 0) + 1
-        if batch_counts is not None:
-            batch_counts.update(counts)
-        return chosen
-
     def _suggestion(
         self,
         query: Need | Offer,
         cand: np.ndarray,
         comps: dict[str, np.ndarray],
-        scores: np.ndarray,
         w: dict[str, float],
         i: int,
         e: float,
         profile: MatchingProfile,
-        q: _TextQuery,
         qtext: PostText,
         rank: int,
     ) -> Suggestion:
@@ -526,12 +483,15 @@ class OfferIndex(_PostIndex):
         hierarchy: AreaHierarchy,
         background: Iterable[PostText] = (),
         lexicon: Lexicon | None = None,
+        stats: CorpusStats | None = None,
     ) -> OfferIndex:
         """``background``: extra analysed texts (e.g. the needs) that only count towards the
         document frequencies, so word rarity reflects the whole corpus of posts.
         ``lexicon``: the synonym dictionary (default: bundled); texts not pre-analysed are
-        analysed with it, and so are queries without ``text``."""
-        return cls(offers, hierarchy, background, lexicon)
+        analysed with it, and so are queries without ``text``. ``stats``: weigh terms
+        with these document frequencies instead of the offers' own (a delta segment uses
+        its main segment's)."""
+        return cls(offers, hierarchy, background, lexicon, stats)
 
     def top_offers(
         self,
@@ -585,8 +545,9 @@ class NeedIndex(_PostIndex):
         hierarchy: AreaHierarchy,
         background: Iterable[PostText] = (),
         lexicon: Lexicon | None = None,
+        stats: CorpusStats | None = None,
     ) -> NeedIndex:
-        return cls(needs, hierarchy, background, lexicon)
+        return cls(needs, hierarchy, background, lexicon, stats)
 
     def top_needs(
         self,

@@ -28,7 +28,7 @@ from matching.engine.features import AreaHierarchy, Need, Offer
 from matching.engine.index import NeedIndex, OfferIndex, _PostIndex
 from matching.engine.text import Lexicon, PostText
 
-FORMAT = 1
+FORMAT = 2
 # Arrays of the index, saved as they are (``name.npy``).
 _ARRAYS = (
     "id_rank",
@@ -125,6 +125,7 @@ def save(index: _PostIndex, directory: str | Path) -> Path:
     np.save(path / "matrix_data.npy", matrix.data)
     for name in _ARRAYS + (_OFFER_ARRAYS if index.role == "offer" else ()):
         np.save(path / f"{name}.npy", np.ascontiguousarray(getattr(index, name)))
+    np.save(path / "ids.npy", np.asarray(index.ids, dtype=str))
     vocab_terms = sorted(index.vocab, key=index.vocab.__getitem__)
     background_terms = sorted(set(index.df) - set(index.vocab))
     meta = {
@@ -179,6 +180,7 @@ def load(
     )
     for name in _ARRAYS + (_OFFER_ARRAYS if role == "offer" else ()):
         setattr(index, name, array(name))
+    index.ids = array("ids")
     index.area_sets = [frozenset(s) for s in meta["area_sets"]]
     index.org_codes = {org: code for code, org in enumerate(meta["org_codes"])}
     index._area_tables = {}

@@ -344,16 +344,23 @@ class IndexChange(models.Model):
     while that is unchanged (docs/matching.md, "The index"). Rows are only ever inserted,
     so concurrent changes never wait on each other or deadlock over a shared counter row;
     a rolled-back change takes its row with it, and the random stamp keeps a reused id
-    from naming another state. Old rows are pruned by the re-score sweeper."""
+    from naming another state. Old rows are pruned by the index merge task."""
 
     side = models.CharField(_("種類"), max_length=5)  # "need" | "offer"
+    # The post changed (its side's need or offer id); empty for a change of the whole side
+    # (an area tree, the analysis): a post's change reaches ranking through a small delta
+    # segment, a whole-side change through a rebuild.
+    post_id = models.BigIntegerField(_("投稿"), null=True, blank=True)
     stamp = models.UUIDField(_("識別子"), default=uuid.uuid4)
     created_at = models.DateTimeField(_("日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("索引の変更")
         verbose_name_plural = _("索引の変更")
-        indexes = [models.Index(fields=["side", "-id"], name="index_change_latest")]
+        indexes = [
+            models.Index(fields=["side", "-id"], name="index_change_latest"),
+            models.Index(fields=["side", "created_at"], name="index_change_since"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.side} {self.pk}"

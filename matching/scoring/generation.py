@@ -1,16 +1,19 @@
 """The generation of each side's index, owned by the database (``IndexChange``).
 
 A change that alters what the engine indexes appends a row for its side in the change's
-own transaction (the receivers in ``matching.scoring.signals``); a process keeps its
-cached index while the side's latest row is still the one it was built at. Reading the
-generation is one index lookup, where the previous cache check aggregated over every
-post, match, organization and area on each request."""
+own transaction (the receivers in ``matching.scoring.signals``): one per post changed, or
+one for the whole side (an area tree). A process keeps its cached index while the side's
+latest row is still the one it saw; otherwise it reads the rows after it (one index range
+scan) and puts the posts they name into its delta (``matching.scoring.indexes``). Reading
+the generation is one index lookup, where the first cache check aggregated over every post,
+match, organization and area on each request."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from matching.models import IndexChange
@@ -18,6 +21,45 @@ from matching.models import IndexChange
 SIDES = ("need", "offer")
 # Rows kept after they stop being the latest (a process may still compare against them).
 KEEP = dt.timedelta(days=1)
+
+
+def latest(side: str) -> tuple[int, str] | None:
+    """The side's latest change (id, stamp), None before the first."""
+    return _latest(side)
+
+
+# A transaction gets its change's id (and time) when it writes it, but commits later; a
+# change is looked for this long before a main segment's build began, so one that commits
+# after the build read the posts still reaches the delta (transactions are much shorter).
+MARGIN = dt.timedelta(seconds=60)
+
+
+def since(side: str, moment: dt.datetime, after: int = 0) -> tuple[tuple[int, int], set[int], bool]:
+    """The changes of ``side`` written from ``moment - MARGIN`` on: their key (how many,
+    the newest id: it moves with each new change, even one that commits late), the posts
+    they changed and whether one of them after change ``after`` changed the whole side."""
+    rows = IndexChange.objects.filter(side=side, created_at__gte=moment - MARGIN).values_list(
+        "id", "post_id"
+    )
+    posts: set[int] = set()
+    whole = False
+    count = newest = 0
+    for change_id, post_id in rows:
+        count += 1
+        newest = max(newest, change_id)
+        if post_id is None:
+            whole = whole or change_id > after
+        else:
+            posts.add(post_id)
+    return (count, newest), posts, whole
+
+
+def key_since(side: str, moment: dt.datetime) -> tuple[int, int]:
+    """``since``'s key alone, in one aggregate over the index (what a ranking checks)."""
+    row = IndexChange.objects.filter(side=side, created_at__gte=moment - MARGIN).aggregate(
+        n=Count("id"), newest=Max("id")
+    )
+    return (row["n"], row["newest"] or 0)
 
 
 def _latest(side: str) -> tuple[int, str] | None:
@@ -39,9 +81,18 @@ def counter(side: str) -> int:
 
 
 def bump(*sides: str) -> None:
-    """A new generation for each of ``sides`` (all when none is named), in the caller's
-    transaction: the change and the new generation commit together or not at all."""
+    """A new generation for each of ``sides`` (all when none is named) that changes the
+    whole side (processes rebuild it), in the caller's transaction: the change and the new
+    generation commit together or not at all."""
     IndexChange.objects.bulk_create([IndexChange(side=side) for side in sides or SIDES])
+
+
+def bump_posts(side: str, post_ids: Iterable[int]) -> None:
+    """A new generation of ``side`` that changes these posts only (processes add them to
+    their delta), in the caller's transaction."""
+    rows = [IndexChange(side=side, post_id=pk) for pk in sorted(set(post_ids))]
+    if rows:
+        IndexChange.objects.bulk_create(rows)
 
 
 def prune(now: dt.datetime | None = None) -> int:

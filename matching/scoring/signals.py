@@ -3,9 +3,10 @@
 - A saved need or offer is re-scored (``services.post_changed``); a match that starts or
   ends re-scores its offer (its free capacity changed).
 - Every change to what the engine indexes bumps that side's generation
-  (``matching.scoring.generation``) in the change's own transaction: posts and their
-  fields, areas and forms; organizations (whether their posts are open); areas (the
-  trees); matches (an offer's running collaborations).
+  (``matching.scoring.generation``) in the change's own transaction, naming the posts it
+  changed: posts and their fields, areas and forms; organizations (whether their posts are
+  open: all their posts); matches (an offer's running collaborations: that offer). Areas
+  change the trees every post is placed in: the whole of both sides.
 
 Matching listens to proposals and organizations (they never import matching). Registered
 in ``MatchingConfig.ready``."""
@@ -46,8 +47,8 @@ def rescore_after_match_change(sender, match, target: str, **kwargs) -> None:
 _SIDE_OF = {Need: "need", Offer: "offer"}
 
 
-def _post_changed(sender, **kwargs) -> None:
-    generation.bump(_SIDE_OF[sender])
+def _post_changed(sender, instance, **kwargs) -> None:
+    generation.bump_posts(_SIDE_OF[sender], [instance.pk])
 
 
 # A post's fields, areas and forms (the many-to-many tables the engine reads).
@@ -58,17 +59,36 @@ _SIDE_OF_TABLE = {
 }
 
 
-def _post_tags_changed(sender, action: str, **kwargs) -> None:
-    if action in ("post_add", "post_remove", "post_clear"):
-        generation.bump(_SIDE_OF_TABLE[sender])
+def _post_tags_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    side = _SIDE_OF_TABLE[sender]
+    if not reverse:  # post.areas.add(...): the post changed
+        generation.bump_posts(side, [instance.pk])
+    elif pk_set is not None:  # area.needs.add(...): these posts changed
+        generation.bump_posts(side, pk_set)
+    else:  # area.needs.clear(): which posts is no longer known
+        generation.bump(side)
 
 
-def _both_sides_changed(sender, **kwargs) -> None:
+def _organization_changed(sender, instance: Organization, **kwargs) -> None:
+    """Whether an organization's posts are open (verified, active) and its kind: all its
+    posts changed."""
+    generation.bump_posts(
+        "need", Need.objects.filter(organization=instance).values_list("pk", flat=True)
+    )
+    generation.bump_posts(
+        "offer", Offer.objects.filter(organization=instance).values_list("pk", flat=True)
+    )
+
+
+def _areas_changed(sender, **kwargs) -> None:
     generation.bump()
 
 
-def _offers_changed(sender, **kwargs) -> None:
-    generation.bump("offer")
+def _offer_capacity_changed(sender, instance: Match, **kwargs) -> None:
+    if instance.offer_id:
+        generation.bump_posts("offer", [instance.offer_id])
 
 
 for _model in (Need, Offer):
@@ -80,12 +100,12 @@ for _table in _SIDE_OF_TABLE:
     m2m_changed.connect(
         _post_tags_changed, sender=_table, dispatch_uid=f"matching.gen.{_table.__name__}"
     )
-for _model in (Organization, Area):
-    post_save.connect(
-        _both_sides_changed, sender=_model, dispatch_uid=f"matching.gen.{_model.__name__}"
-    )
+for _model, _receiver in (
+    (Organization, _organization_changed),
+    (Area, _areas_changed),
+    (Match, _offer_capacity_changed),
+):
+    post_save.connect(_receiver, sender=_model, dispatch_uid=f"matching.gen.{_model.__name__}")
     post_delete.connect(
-        _both_sides_changed, sender=_model, dispatch_uid=f"matching.gen.del.{_model.__name__}"
+        _receiver, sender=_model, dispatch_uid=f"matching.gen.del.{_model.__name__}"
     )
-post_save.connect(_offers_changed, sender=Match, dispatch_uid="matching.gen.Match")
-post_delete.connect(_offers_changed, sender=Match, dispatch_uid="matching.gen.del.Match")

@@ -1,6 +1,7 @@
 """The indexes' generation (matching.scoring.generation): every change to what the engine
-indexes bumps it in the same transaction, and a process rebuilds its cached index only
-when the generation (or the analysis) changed."""
+indexes is recorded in the same transaction, naming the posts it changed; a process
+refreshes its view only when changes moved, and a changed post reaches rankings through
+the delta, without a rebuild."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 from conftest import make_need, make_offer
 from django.db import transaction
 
-from matching.models import Match, MatchingProfile
-from matching.scoring import adapter, generation
+from matching.models import IndexChange, Match, MatchingProfile
+from matching.scoring import adapter, generation, indexes
 from organizations.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +33,32 @@ def test_saving_a_post_bumps_its_side_only(people):
     assert _gens()[0] > need2
 
 
-def test_organizations_areas_and_matches_bump_what_they_change(people):
-    before = _gens()
-    people["npo"].is_verified = False
+def _changed(side: str, after: int) -> tuple[set[int], bool]:
+    rows = IndexChange.objects.filter(side=side, id__gt=after).values_list("post_id", flat=True)
+    return {r for r in rows if r is not None}, None in set(rows)
+
+
+def _last_change() -> int:
+    return IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def test_each_change_names_the_posts_it_changed(people):
+    need = make_need(people["npo"], forms=["cooperation"])
+    offer = make_offer(people["npo"], forms=["cooperation"])
+    mark = _last_change()
+    people["npo"].is_verified = False  # its posts leave the rankings: both named
     people["npo"].save()
-    after_org = _gens()
-    assert after_org[0] > before[0] and after_org[1] > before[1]
+    assert _changed("need", mark) == ({need.pk}, False)
+    assert _changed("offer", mark) == ({offer.pk}, False)
+
+    mark = _last_change()
+    Match.objects.create(title="見守りの協働", coordinator=None, need=need, offer=offer)
+    assert _changed("offer", mark) == ({offer.pk}, False)  # its free capacity
+    assert _changed("need", mark) == (set(), False)
+
+    mark = _last_change()
     Area.objects.create(code="t-new", name="新しい地区", level=Area.Level.DISTRICT)
-    after_area = _gens()
-    assert after_area[0] > after_org[0] and after_area[1] > after_org[1]
-    Match.objects.create(title="見守りの協働", coordinator=None)
-    assert _gens()[1] > after_area[1] and _gens()[0] == after_area[0]
+    assert _changed("need", mark)[1] and _changed("offer", mark)[1]  # the whole of both
 
 
 def test_a_rolled_back_change_leaves_the_generation(people):
@@ -65,18 +81,18 @@ def test_a_generation_is_never_named_twice(people):
     assert generation.current("need") != rolled_back
 
 
-def test_the_cached_index_is_kept_until_the_generation_moves(people, monkeypatch):
+def test_a_new_offer_is_ranked_without_a_rebuild(people, monkeypatch):
     need = make_need(people["department"], forms=["cooperation"], areas=["t-kita"])
     make_offer(people["npo"], forms=["cooperation"], areas=["t-kita"])
     adapter.clear_caches()
     builds: list[str] = []
-    real = adapter.build_indexes
+    real = indexes.build_indexes
 
     def counting(model, lexicon):
         builds.append(model.__name__)
         return real(model, lexicon)
 
-    monkeypatch.setattr(adapter, "build_indexes", counting)
+    monkeypatch.setattr(indexes, "build_indexes", counting)
     first = adapter.rank_for_need(need)
     adapter.rank_for_need(need)
     assert builds == ["Offer"], "a second ranking with nothing changed must not rebuild"
@@ -85,7 +101,7 @@ def test_the_cached_index_is_kept_until_the_generation_moves(people, monkeypatch
     MatchingProfile.objects.update(min_score=0.0)
     adapter.rank_for_need(need)
     assert builds == ["Offer"]
-    # A new offer is a new generation: the next ranking sees it.
+    # A new offer is a new generation: the next ranking sees it, from the delta.
     newcomer = make_offer(
         people["group"],
         title="高齢者の見守り訪問",
@@ -94,7 +110,7 @@ def test_the_cached_index_is_kept_until_the_generation_moves(people, monkeypatch
         areas=["t-kita"],
     )
     found = adapter.rank_for_need(need)
-    assert builds == ["Offer", "Offer"]
+    assert builds == ["Offer"], "a saved offer reaches rankings through the delta"
     assert str(newcomer.pk) in {s.offer_id for s in found}
     assert {s.offer_id for s in first} <= {s.offer_id for s in found}
 

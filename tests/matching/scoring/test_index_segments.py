@@ -9,7 +9,7 @@ import pytest
 from conftest import make_need, make_offer
 
 from matching.engine import segment
-from matching.scoring import adapter, segments
+from matching.scoring import adapter, indexes, segments
 from matching.scoring.adapter import IndexCache
 from proposals.models import Offer
 
@@ -71,7 +71,7 @@ def test_a_second_process_opens_the_saved_generation_without_building(scene, mon
     def no_build(*args, **kwargs):
         raise AssertionError("the generation is on disk: nothing may be built")
 
-    monkeypatch.setattr(adapter, "build_indexes", no_build)
+    monkeypatch.setattr(indexes, "build_indexes", no_build)
     second = _ranked(IndexCache(), scene["need"])  # "process" two opens it
     assert second == first
 
@@ -85,16 +85,23 @@ def test_saved_segments_rank_exactly_like_an_index_built_in_memory(scene, settin
     assert from_disk == in_memory
 
 
-def test_a_new_generation_is_built_and_old_ones_are_pruned(scene, settings):
+def test_the_merge_builds_a_new_main_segment_and_prunes_old_ones(scene):
     _ranked(IndexCache(), scene["need"])
+    lexicon = adapter.current_lexicon()
+    assert not indexes.merge(Offer, lexicon), "nothing changed: nothing to merge"
     for n in range(segments.KEEP + 2):
         make_offer(
             scene["npo"], title=f"見守りの担い手 {n}", forms=["cooperation"], areas=["t-kita"]
         )
-        found = _ranked(IndexCache(), scene["need"])
-    assert any(title for title in found)
+        assert indexes.merge(Offer, lexicon, force=True)
     kept = [d for d in segments.root("offer").iterdir() if d.is_dir()]
-    assert len(kept) == segments.KEEP + 1  # the current one and KEEP before it
+    assert len(kept) == segments.KEEP + 1  # the newest and KEEP before it
+    # A process started after the merge opens the newest main segment.
+    cache = IndexCache()
+    found = _ranked(cache, scene["need"])
+    newest = segments.newest("offer", lexicon)
+    assert cache._state.base.change == segments.change_of(newest)
+    assert len(found) == 3 + segments.KEEP + 2
 
 
 def test_a_build_that_dies_leaves_nothing_half_written(scene, monkeypatch):
@@ -127,8 +134,10 @@ def test_hosts_without_a_shared_directory_each_build_and_agree(scene, settings, 
     ).is_dir()
 
 
-def test_the_previous_generation_serves_while_another_process_builds(scene):
+def test_the_previous_main_segment_serves_while_another_process_builds(scene):
     import fcntl
+
+    from organizations.models import Area
 
     cache = IndexCache()
     before = _ranked(cache, scene["need"])
@@ -139,11 +148,40 @@ def test_the_previous_generation_serves_while_another_process_builds(scene):
         forms=["cooperation"],
         areas=["t-kita"],
     )
+    Area.objects.create(code="t-higashi", name="東区", level=Area.Level.DISTRICT)  # whole side
     lock_path = segments.root("offer") / ".lock"
     with open(lock_path, "a+") as other_builder:
         fcntl.flock(other_builder, fcntl.LOCK_EX)  # another process is building
-        during = _ranked(cache, scene["need"])  # answers at once, from the old generation
+        during = _ranked(cache, scene["need"])  # answers at once, from what it has
         assert during == before
-        assert str(newcomer.pk) not in {offer for offer, _, _ in during}
-    after = _ranked(cache, scene["need"])  # the lock is free: the new generation
+    after = _ranked(cache, scene["need"])  # the lock is free: the new main segment
     assert str(newcomer.pk) in {offer for offer, _, _ in after}
+
+
+def test_a_killed_merge_leaves_the_previous_main_segment_serving(scene, monkeypatch):
+    before = _ranked(IndexCache(), scene["need"])
+    newcomer = make_offer(
+        scene["group"],
+        title="高齢者の見守りと声かけ",
+        description="一人暮らしの高齢者を訪問して見守ります。",
+        forms=["cooperation"],
+        areas=["t-kita"],
+    )
+
+    def killed(index, directory):
+        raise KeyboardInterrupt("killed while writing")
+
+    monkeypatch.setattr(segment, "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        indexes.merge(Offer, adapter.current_lexicon(), force=True)
+    monkeypatch.undo()
+    complete = [d for d in segments.root("offer").iterdir() if d.is_dir()]
+    assert len(complete) == 1  # the previous one, and no half-written one
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the previous main segment serves: nothing may be built")
+
+    monkeypatch.setattr(indexes, "build_indexes", no_build)
+    after = _ranked(IndexCache(), scene["need"])  # a process started after the kill
+    assert str(newcomer.pk) in {offer for offer, _, _ in after}  # from the delta
+    assert {offer for offer, _, _ in before} < {offer for offer, _, _ in after}
