@@ -52,6 +52,8 @@ class WorkerProcess:
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
             DJANGO_SETTINGS_MODULE="tsunagu.settings",
             PYTHONUNBUFFERED="1",
+            # The test's own index directory: the worker is another process of its host.
+            MATCHING_INDEX_DIR=str(settings.MATCHING_INDEX_DIR),
         )
         if self.broker_folder:
             env["CELERY_BROKER_FOLDER"] = self.broker_folder

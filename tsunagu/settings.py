@@ -89,6 +89,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The unread count in the header (lazy: one COUNT where it is shown).
+                "web.context_processors.unread_notifications",
             ],
         },
     },
@@ -134,7 +136,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# After login without a ``next``: coordinators to their home (what needs action), members
+# to マイページ (web.member.requests.after_login).
+LOGIN_REDIRECT_URL = "after-login"
 LOGOUT_REDIRECT_URL = "home"
 AUTHENTICATION_BACKENDS = [
     # First: refuses any attempt while the username+IP pair is locked out.
@@ -312,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.send_due_follow_ups",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Overdue minutes and follow-ups (matching/matches/deadlines.py), told to the match's
+    # coordinator once per item, after the 9:00 reminders; idempotent (dedupe keys).
+    "matching-deadline-escalations": {
+        "task": "matching.escalate_deadlines",
+        "schedule": crontab(hour=9, minute=10),
+    },
     # Consultation reminders (the day before and one hour before); idempotent.
     "consultation-reminders": {
         "task": "matching.send_consultation_reminders",
@@ -341,6 +351,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Scoring requested but not done (broker outage, lost message): sent again.
     "matching-rescore-sweep": {"task": "matching.sweep_rescores", "schedule": 60.0},
+    # The index's delta folded into a new main segment when it has grown or aged
+    # (matching/scoring/indexes.py); the previous one serves meanwhile.
+    "matching-merge-indexes": {"task": "matching.merge_indexes", "schedule": 60.0},
     # Notifications: re-enqueue undelivered email (broker outage, dead worker) every minute.
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     # Digest emails (Asia/Tokyo), daily and Mondays: at 8:10, after the 8:00 producers

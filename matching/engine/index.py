@@ -269,33 +269,47 @@ class _PostIndex:
 
     # ----------------------------------------------------------------- query
 
-    def _text_stats(self, q: _TextQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Candidates sharing ≥1 term, with Σ q·d, Σ q over shared terms, Σ d over shared."""
+    def _text_stats(
+        self, q: _TextQuery, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates sharing ≥1 term (and ``allowed``, a mask over every row), with Σ q·d,
+        Σ q over shared terms, Σ d over shared terms."""
         if len(q.cols) == 0 or len(self) == 0:
             empty = np.empty(0)
             return np.empty(0, dtype=np.int64), empty, empty, empty
-        m = self.matrix
-        starts = m.indptr[q.cols]
-        ends = m.indptr[q.cols + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
-        if total == 0:
-            empty = np.empty(0)
-            return np.empty(0, dtype=np.int64), empty, empty, empty
-        # Concatenate the posting lists without a Python loop over postings.
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        pos = offsets + np.arange(total)
-        rows = m.indices[pos]
-        dvals = m.data[pos].astype(np.float64)
-        qvals = np.repeat(q.values, lengths)
-        # Dense accumulators over every row (one pass each, no sort): the candidates are
-        # the rows hit at least once, in row order. Sums add in posting order, as before.
-        n = len(self)
-        cand = np.flatnonzero(np.bincount(rows, minlength=n))
-        dot = np.bincount(rows, weights=qvals * dvals, minlength=n)[cand]
-        q_shared = np.bincount(rows, weights=qvals, minlength=n)[cand]
-        d_shared = np.bincount(rows, weights=dvals, minlength=n)[cand]
-        return cand.astype(np.int64), dot, q_shared, d_shared
+        # One sparse product over the query's columns (the floor's own work) gives Σ q·d
+        # and Σ d; the same columns as a pattern (all ones) give Σ q over shared terms.
+        # Sums run in posting order, as the per-posting accumulation did: same floats.
+        sub = self.matrix[:, q.cols]
+        dot = sub @ q.values
+        d_shared = sub @ np.ones(len(q.cols))
+        if np.may_share_memory(sub.data, self.matrix.data):  # never write into the index
+            sub = sub.copy()
+        sub.data[:] = 1.0
+        q_shared = sub @ q.values
+        hit = q_shared > 0  # query weights are > 0: hit at least once
+        cand = np.flatnonzero(hit if allowed is None else hit & allowed)
+        return cand.astype(np.int64), dot[cand], q_shared[cand], d_shared[cand]
+
+    def _allowed(self, query: Need | Offer, as_of: date) -> np.ndarray:
+        """``_eligible`` as a mask over every row: one pass of whole-array operations,
+        the query-independent part (open, not expired, forms) kept per day and form set."""
+        qmask = form_mask(query.forms) if self._profile.require_form_overlap else 0
+        key = (as_of.toordinal(), qmask)
+        cache = self.__dict__.setdefault("_allowed_cache", {})
+        base = cache.get(key)
+        if base is None:
+            base = self.open & (self.last_day >= as_of.toordinal())
+            if qmask:
+                base &= ((self.form_masks & qmask) != 0) | (self.form_masks == 0)
+            if len(cache) >= 64:
+                cache.clear()
+            cache[key] = base
+        if self._profile.exclude_same_organization:
+            org = self.org_codes.get(query.organization_id)
+            if org is not None:
+                return base & (self.orgs != org)
+        return base
 
     def _eligible(self, rows: np.ndarray, query: Need | Offer, as_of: date) -> np.ndarray:
         ok = self.open[rows] & (self.last_day[rows] >= as_of.toordinal())
@@ -318,12 +332,20 @@ class _PostIndex:
         q_text: PostText,
         as_of: date,
     ) -> dict[str, np.ndarray]:
+        comps = self._text_components(rows, stats, q)
+        comps.update(self._structural_components(query, rows, q_text, as_of))
+        return comps
+
+    def _text_components(
+        self, rows: np.ndarray, stats: tuple[np.ndarray, np.ndarray, np.ndarray], q: _TextQuery
+    ) -> dict[str, np.ndarray]:
         dot, q_shared, d_shared = stats
         prof = self._profile
         denom = np.maximum(self.l2[rows] * q.l2, 1e-12)
         cosine = np.where(denom > 1e-12, dot / denom, 0.0)
         q_cov = q_shared / max(q.l1, 1e-12)
-        d_cov = np.divide(d_shared, self.l1[rows], out=np.zeros(len(rows)), where=self.l1[rows] > 0)
+        l1 = self.l1[rows]
+        d_cov = np.divide(d_shared, l1, out=np.zeros(len(rows)), where=l1 > 0)
         if self.role == "offer":  # query is the need
             need_cov, offer_cov = q_cov, d_cov
         else:
@@ -334,18 +356,21 @@ class _PostIndex:
             out=np.zeros(len(rows)),
             where=(need_cov + offer_cov) > 0,
         )
-        comps = {
+        return {
             "text": saturate(cosine, prof.text_kappa),
             "reciprocity": saturate(harmonic, prof.reciprocity_kappa),
             "_need_cov": need_cov,
             "_offer_cov": offer_cov,
         }
+
+    def _structural_components(
+        self, query: Need | Offer, rows: np.ndarray, q_text: PostText, as_of: date
+    ) -> dict[str, np.ndarray]:
+        comps: dict[str, np.ndarray] = {}
         q_fields = field_mask(query.fields)
         q_forms = form_mask(query.forms)
         comps["field"] = field_value(q_fields, self.field_masks[rows])
-        h = self.hierarchy
-        q_tags = h.canonical(query.areas)
-        table = self._area_table(q_tags)
+        table = self._area_table(self.hierarchy.canonical(query.areas))
         if self.role == "offer":
             comps["form"] = form_value(q_forms, self.form_masks[rows])
             ns, ne = need_interval(query.starts_on, query.ends_on, as_of)
@@ -370,6 +395,24 @@ class _PostIndex:
             comps["commercial"] = np.full(len(rows), float(commercial_value(cues)))
         comps["area"] = table[self.area_ids[rows]] if len(table) else np.zeros(len(rows))
         return comps
+
+    def _structural_bound(self, query: Need | Offer, rows: np.ndarray, w: dict) -> np.ndarray:
+        """An upper bound of the structural part of the score (Σ w·value over the
+        components besides text), per row: area and the offer's own capacity and sales
+        tone exactly (lookups), the others at their maximum of 1."""
+        table = self._area_table(self.hierarchy.canonical(query.areas))
+        area = table[self.area_ids[rows]] if len(table) else np.zeros(len(rows))
+        bound = w["area"] * area + (w["field"] + w["form"] + w["period"])
+        if self.role == "offer":
+            static = self.__dict__.get("_static_bound")
+            if static is None:  # query-independent: computed once per index
+                static = (
+                    capacity_value(self.capacity, self.active),
+                    commercial_value(self.cues),
+                )
+                self._static_bound = static
+            return bound + w["capacity"] * static[0][rows] + w["commercial"] * static[1][rows]
+        return bound + (w["capacity"] + w["commercial"])
 
     def _area_table(self, q_tags: frozenset[str]) -> np.ndarray:
         """Area fit of the query's areas against each distinct area set of the index: a

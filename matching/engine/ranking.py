@@ -17,15 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from matching.engine.features import Need, Offer
 from matching.engine.scoring import COMPONENTS, DEFAULT_PROFILE, MatchingProfile, Suggestion
 
-if TYPE_CHECKING:  # the index module imports this one
-    from matching.engine.features import Need, Offer
-    from matching.engine.index import _PostIndex
+# An ``index._PostIndex`` (the index module imports this one, so not named here).
+_PostIndex = Any
 
 
 @dataclass
@@ -52,14 +52,67 @@ def _live(layer: Layer, rows: np.ndarray) -> np.ndarray:
     return ~layer.dead[rows]
 
 
-def _score_text_candidates(layer, query, text, as_of, w) -> _Scored:
+# Candidates are pruned only above this many: below, scoring them all is as cheap.
+PRUNE_ABOVE = 2000
+# Rounding slack of the bound (its sum runs in another order than the score's).
+_SLACK = 1e-9
+
+
+def _score_text_candidates(layer, query, text, as_of, w, k, exposure) -> _Scored:
+    """The candidates of one layer sharing a term with the query, scored. With a list
+    length ``k``, only those whose score can still reach the list are scored in full: an
+    upper bound (text exactly, structure at its bound) is compared with the k-th best of
+    the best-bounded ones' exact scores (see ``_threshold``). Exact: a pruned candidate
+    could not have been selected."""
     index = layer.index
     q = index.text_query(text)
-    cand, dot, q_shared, d_shared = index._text_stats(q)
-    keep = index._eligible(cand, query, as_of) & _live(layer, cand)
-    cand, dot, q_shared, d_shared = cand[keep], dot[keep], q_shared[keep], d_shared[keep]
-    comps = index._components(query, cand, (dot, q_shared, d_shared), q, text, as_of)
+    allowed = index._allowed(query, as_of)
+    if layer.dead is not None:
+        allowed = allowed & ~layer.dead
+    cand, dot, q_shared, d_shared = index._text_stats(q, allowed)
+    comps = index._text_components(cand, (dot, q_shared, d_shared), q)
+    profile = index._profile
+    pool = _pool_size(profile, k) if k is not None else None
+    if pool is not None and len(cand) > max(PRUNE_ABOVE, 4 * pool):
+        upper = (
+            w["text"] * comps["text"]
+            + w["reciprocity"] * comps["reciprocity"]
+            + index._structural_bound(query, cand, w)
+        )
+        best = np.argpartition(-upper, pool - 1)[:pool]
+        trial = _full_scores(index, query, cand[best], comps, best, text, as_of, w)
+        theta = _threshold(index, cand[best], trial, profile, k, pool, exposure)
+        keep = np.flatnonzero(upper >= theta - _SLACK)
+        cand = cand[keep]
+        comps = {c: v[keep] for c, v in comps.items()}
+    comps.update(index._structural_components(query, cand, text, as_of))
     return _Scored(layer, cand, comps, sum(w[c] * comps[c] for c in COMPONENTS))
+
+
+def _pool_size(profile: MatchingProfile, k: int) -> int:
+    """How many of the best raw scores the selection looks at (``select``)."""
+    if profile.weights.fairness > 0 and profile.fairness_within_batch:
+        return max(4 * k, k + 50)
+    return k
+
+
+def _full_scores(index, query, rows, text_comps, positions, text, as_of, w) -> np.ndarray:
+    comps = {c: v[positions] for c, v in text_comps.items()}
+    comps.update(index._structural_components(query, rows, text, as_of))
+    return sum(w[c] * comps[c] for c in COMPONENTS)
+
+
+def _threshold(index, rows, scores, profile, k, pool, exposure) -> float:
+    """A value the selection's cut-off cannot be below: the k-th best (fairness-adjusted
+    when fairness lowers scores one by one) or, for the greedy fair selection, the
+    pool-th best raw score among these exactly scored candidates."""
+    lam = profile.weights.fairness
+    if lam > 0 and not profile.fairness_within_batch:
+        e = np.minimum(index._exposure(rows, exposure) / float(profile.fairness_saturation), 1.0)
+        scores = scores * (1 - lam * e)
+        pool = k
+    pool = min(pool, len(scores))
+    return float(np.partition(scores, len(scores) - pool)[len(scores) - pool])
 
 
 def _add_structural_rest(scored: _Scored, query, text, as_of, w) -> None:
@@ -98,12 +151,14 @@ def rank(
         return []
     text = first.query_text(query)
     w = profile.weights.normalized()
-    parts = [_score_text_candidates(layer, query, text, as_of, w) for layer in layers]
     live = sum(
         len(layer.index) - (int(layer.dead.sum()) if layer.dead is not None else 0)
         for layer in layers
     )
     k = live if top_k is None else top_k
+    parts = [
+        _score_text_candidates(layer, query, text, as_of, w, top_k, exposure) for layer in layers
+    ]
     structural_max = sum(w[c] for c in COMPONENTS if c not in ("text", "reciprocity"))
     above = sum(int(np.count_nonzero(p.scores > structural_max)) for p in parts)
     if top_k is None or above < k:

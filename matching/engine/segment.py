@@ -161,7 +161,9 @@ def load(
     )
 
     def array(name: str) -> np.ndarray:
-        return np.load(path / f"{name}.npy", mmap_mode="r")
+        # A plain ndarray over the mapped pages: the same shared memory, without
+        # ``np.memmap``'s per-indexing overhead (≈0.6 ms per gather at 100,000 rows).
+        return np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray)
 
     index.hierarchy = hierarchy
     index.lexicon = lexicon

@@ -43,9 +43,10 @@ from proposals.models import Need, Offer, Status
 
 log = logging.getLogger(__name__)
 
-# A delta of more posts than this is merged by the changing process itself (it would cost
-# every process more to rebuild it after each change than to open a new main segment).
-DELTA_LIMIT = 5000
+# A delta of more posts than this is merged by the process that meets it (rebuilding the
+# delta after each change would cost every process more than opening a new main segment);
+# the merge task keeps deltas far smaller where a worker runs beat's tasks.
+DELTA_LIMIT = 1000
 # The merge task builds a new main segment when the delta holds this many posts …
 MERGE_AFTER = 200
 # … or is older than this (seconds) …

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from lib.tasks import task
 from matching.models import PendingRescore, RescoreRun
-from matching.scoring import adapter, generation
-from proposals.models import Need, Status
+from matching.scoring import adapter, generation, indexes
+from proposals.models import Need, Offer, Status
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,18 @@ def rescore_post(kind: str, post_id: int) -> int:
 
 def sweep_after_seconds() -> float:
     return float(getattr(settings, "MATCHING_RESCORE_SWEEP_AFTER_SECONDS", 120.0))
+
+
+def merge_indexes(force: bool = False) -> list[str]:
+    """Fold the posts changed since each side's main segment into a new one on this host
+    when they have grown or aged (``matching.scoring.indexes.merge``). Run by beat every
+    minute; returns the sides merged."""
+    lexicon = adapter.current_lexicon()
+    return [
+        side
+        for side, model in (("need", Need), ("offer", Offer))
+        if indexes.merge(model, lexicon, force=force)
+    ]
 
 
 def sweep_rescores(older_than: float | None = None) -> int:

@@ -26,6 +26,11 @@ def sweep_rescores() -> int:
     return services.sweep_rescores()
 
 
+@shared_task(name="matching.merge_indexes", ignore_result=True)
+def merge_indexes() -> list[str]:
+    return services.merge_indexes()
+
+
 @shared_task(name="matching.plan_full_rescore", **RETRY)
 def plan_full_rescore(run_id: int) -> int:
     return services.plan_full_rescore(run_id, send_chunk=rescore_chunk.delay)

@@ -137,3 +137,40 @@ def test_rows_of_finds_only_posts_in_the_index(ids):
     wanted = [o.id for o in ds.offers[:10:3]] if ids is None else ids
     rows = index.rows_of(wanted)
     assert sorted(index.posts[r].id for r in rows) == sorted(set(wanted) - {"nope"})
+
+
+@pytest.mark.parametrize(
+    "profile", [DEFAULT_PROFILE, FAIR, replace(FAIR, fairness_within_batch=False)]
+)
+def test_pruned_candidates_could_not_have_made_the_list(monkeypatch, profile):
+    """Candidates whose score bound is below the list's cut-off are not scored in full:
+    the lists are the same as with every candidate scored."""
+    sys.path.insert(0, str(ROOT))
+    from bench.synth import make_city, make_needs, make_offers
+
+    from matching.engine import ranking
+
+    city = make_city(n_wards=3, districts_per_ward=4)
+    offers = [replace(o, text=post_text(o)) for o in make_offers(800, city, seed=5)]
+    needs = [replace(n, text=post_text(n)) for n in make_needs(30, city, seed=6)]
+    index = OfferIndex.build(offers, city.hierarchy)
+    exposure = {o.organization_id: i % 4 for i, o in enumerate(offers[:200])}
+    as_of = needs[0].starts_on
+    scored: list[int] = []
+    real = index._structural_components
+
+    def counting(query, rows, text, as_of):
+        scored.append(len(rows))
+        return real(query, rows, text, as_of)
+
+    monkeypatch.setattr(index, "_structural_components", counting)
+    monkeypatch.setattr(ranking, "PRUNE_ABOVE", 10**9)
+    whole = [index.top_offers(n, as_of=as_of, profile=profile, exposure=exposure) for n in needs]
+    unpruned = sum(scored)
+    scored.clear()
+    monkeypatch.setattr(ranking, "PRUNE_ABOVE", 0)
+    pruned = [index.top_offers(n, as_of=as_of, profile=profile, exposure=exposure) for n in needs]
+    for a, b in zip(pruned, whole, strict=True):
+        _same(a, b)
+    if profile is DEFAULT_PROFILE:  # (fairness lowers the cut-off: fewer are pruned)
+        assert sum(scored) < unpruned, "candidates are pruned"
