@@ -56,8 +56,9 @@ def _rank_needs(
     """Best offers for several needs at once: one index lookup, one geography, one batch of
     text analyses (what a full re-score chunk needs)."""
     indexes = live.offers.get(Offer, lexicon)
-    geo = geography()
-    exposure = organization_exposure()
+    geo = live.offers.geography()
+    # Exposure only counts with fairness on (an aggregate over every open match's parties).
+    exposure = organization_exposure() if profile.weights.fairness > 0 else None
     out: dict[int, list[engine.Suggestion]] = {}
     for need, feature in zip(needs, need_features(needs, lexicon), strict=True):
         if not feature.is_open:
@@ -112,9 +113,10 @@ def rank_for_offer(
     if not feature.is_open:
         return []
     indexes = live.needs.get(Need, lexicon)
-    city = city_of_post(geography(), offer)
+    city = city_of_post(live.needs.geography(), offer)
     targets = list(indexes) if city == NO_CITY else [city] if city in indexes else []
-    exposure = organization_exposure()
+    ranking = engine_override or engine_profile(profile)
+    exposure = organization_exposure() if ranking.weights.fairness > 0 else None
     results: list[engine.Suggestion] = []
     for target in targets:
         results += indexes[target].top_needs(
@@ -122,7 +124,7 @@ def rank_for_offer(
             exposure=exposure,
             as_of=as_of or today(),
             top_k=top_k or profile.top_k,
-            profile=engine_override or engine_profile(profile),
+            profile=ranking,
         )
     return _merge(results, top_k or profile.top_k)
 

@@ -32,6 +32,7 @@ from matching.engine.ranking import Layered
 from matching.scoring import generation, segments
 from matching.scoring.features import (
     NO_CITY,
+    Geography,
     PostCodes,
     _codes,
     geography,
@@ -103,6 +104,7 @@ class _State:
     key: tuple[int, int]  # the changes since the base applied (``generation.key_since``)
     posts: set[int] = field(default_factory=set)  # changed since the base
     view: dict[str, object] = field(default_factory=dict)
+    geo: Geography | None = None  # the area trees the view was built with
 
     @property
     def since(self) -> dt.datetime:
@@ -143,7 +145,7 @@ class IndexCache:
             key, posts, whole = generation.since(side, since, after=base.change)
             if not whole and len(posts) <= DELTA_LIMIT:
                 view = _layer(model, base, posts, lexicon, geo)
-                return _State(base, lexicon.analysis_version, key, posts, view)
+                return _State(base, lexicon.analysis_version, key, posts, view, geo)
         # No main segment to extend: open or build the current one.
         latest = generation.latest(side)
         built = segments.open_or_build(
@@ -161,7 +163,13 @@ class IndexCache:
         key, posts, _ = generation.since(side, since, after=built.change)
         # Changes written while it was built: a delta on top.
         view = _layer(model, built, posts, lexicon, geo)
-        return _State(built, lexicon.analysis_version, key, posts, view)
+        return _State(built, lexicon.analysis_version, key, posts, view, geo)
+
+    def geography(self) -> Geography:
+        """The area trees of the view last returned by ``get`` (an area change is a change
+        of the whole side, so they are as current as the view)."""
+        state = self._state
+        return state.geo if state is not None and state.geo is not None else geography()
 
     def delta_size(self) -> int:
         """Posts in this process's delta (for the merge task and metrics)."""
