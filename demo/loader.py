@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from lib.errors import Invalid
+from matching.outcomes import case_book
 from matching.scoring import generation
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -654,6 +655,8 @@ def _load_matches(data: dict[str, Any], orgs: dict[str, Any]) -> tuple[int, int]
                 submitted_at=clock.at(eval_row["at"], 2)
             )
 
+        # Issue 13: agreed terms confirmed by every party, case-book consents and approval.
+        case_book.carry_over(match)
         completed_on = timezone.localtime(match.completed_at).date() if match.completed_at else None
         for follow_row in row.get("follow_ups", []):
             if completed_on is None:

@@ -34,3 +34,13 @@ def interest_queue() -> str:
 
 def member_home() -> str:
     return "/my/"
+
+
+def sent_requests() -> str:
+    """Members: the interest requests their organizations sent (「送った依頼」)."""
+    return "/my/requests/"
+
+
+def coordinator_home() -> str:
+    """Coordinators: what needs their action."""
+    return "/coord/"

@@ -51,3 +51,16 @@ def ignored_filters(filterset, params: QueryDict, labels: dict[str, str]) -> lis
             % {"label": labels[name], "values": "、".join(values or params.getlist(name))}
         )
     return notes
+
+
+def known_choices(
+    chosen: dict[str, list[str]], options: dict[str, list[tuple[str, str]]]
+) -> dict[str, list[str]]:
+    """Only the chosen values that are real options, for the 「N件選択」 badge and the
+    ticked boxes: an unknown code (an old link, a typo) is not used by the search, so it
+    is not counted either (``ignored_filters`` tells the user it was dropped)."""
+    out = {}
+    for name, values in chosen.items():
+        valid = {str(value) for value, _label in options.get(name, [])}
+        out[name] = [v for v in dict.fromkeys(values) if v in valid]
+    return out

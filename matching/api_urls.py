@@ -17,6 +17,7 @@ from matching.outcomes.api import (
     FollowUpAnswerView,
     FollowUpListView,
     MatchEvaluationsView,
+    MatchPublicationView,
 )
 from matching.privacy.api import DeletionRequestView, OrganizationExportView
 from matching.review.api import RejectionReasonViewSet, ReviewDecideView, ReviewQueueView
@@ -53,6 +54,11 @@ urlpatterns = [
         "matches/<int:pk>/evaluations/",
         MatchEvaluationsView.as_view(),
         name="match-evaluations",
+    ),
+    path(
+        "matches/<int:pk>/publication/",
+        MatchPublicationView.as_view(),
+        name="match-publication",
     ),
     path("follow-ups/", FollowUpListView.as_view(), name="follow-up-list"),
     path("follow-ups/<int:pk>/answer/", FollowUpAnswerView.as_view(), name="follow-up-answer"),

@@ -21,6 +21,9 @@ KINDS: dict[str, object] = {
     "match.cancel": _("協働の中止"),
     "match.respond": _("紹介への回答"),
     "match.party_declined": _("参加団体の辞退"),
+    "match.terms": _("合意内容の確認のお願い"),
+    "match.confirm": _("合意内容の確認"),
+    "match.publication": _("事例集への掲載"),
     "match.response_reminder": _("回答期限のお知らせ"),
     "match.response_overdue": _("回答期限切れ（コーディネーター向け）"),
     "match.evaluation_request": _("評価のお願い"),
@@ -40,6 +43,8 @@ KINDS: dict[str, object] = {
     "post.expiring": _("掲載期限が近い投稿"),
     "digest.new_posts": _("あなたの分野の新しい協働テーマ"),
     "organization.registered": _("新しい団体の登録"),
+    "organization.kind_changed": _("団体の種別の変更"),
+    "deadline.overdue": _("期限切れの対応（コーディネーター向け）"),
     "privacy.deletion_requested": _("団体のデータ削除の請求（コーディネーター向け）"),
 }
 

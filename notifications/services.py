@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from lib import links
 from lib.tasks import task
 from notifications import kinds as kind_registry
 from notifications.emails import build_message, message_id
@@ -396,3 +398,43 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
     return rows.update(read_at=timezone.now())
+
+
+# Links: every notification leads to the page of what it is about (docs/notifications.md).
+_MEMBER_MATCH_PAGE = re.compile(r"^/my/matches/(\d+)/")
+
+
+def link_for(notification: Notification, user: Any = None) -> str:
+    """The page a notification is about: its ``url`` or, for one written without, the
+    page of the thing its payload names (a match, an interest request, a post). A
+    coordinator is sent to the coordinators' page of a match. Site paths only: anything
+    else is no link."""
+    url = notification.url or _link_from_payload(notification.payload or {})
+    if url and getattr(user, "can_coordinate", False):
+        found = _MEMBER_MATCH_PAGE.match(url)
+        if found:
+            url = links.coordinator_match_page(int(found.group(1)))
+    # Own pages only (never "//host" or "https://…"): the inbox must not send people away.
+    return url if url.startswith("/") and not url.startswith("//") else ""
+
+
+def _link_from_payload(payload: dict[str, Any]) -> str:
+    if isinstance(payload.get("match"), int):
+        return links.match_page(payload["match"])
+    if payload.get("interest_request"):
+        return links.sent_requests()
+    post = payload.get("post")
+    if isinstance(post, dict) and post.get("type") in ("need", "offer") and post.get("id"):
+        return links.post_edit_page(post["type"], int(post["id"]))
+    return ""
+
+
+def open_notification(user: Any, pk: int) -> str | None:
+    """Mark the user's notification read and return where it leads (``""``: nowhere;
+    None: no such notification for this user)."""
+    notification = inbox(user).filter(pk=pk).first()
+    if notification is None:
+        return None
+    if notification.read_at is None:
+        mark_read(user, [notification.pk])
+    return link_for(notification, user)

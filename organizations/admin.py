@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from lib.errors import ServiceError
 from organizations.models import (
     Area,
     Field,
@@ -12,6 +14,7 @@ from organizations.models import (
     User,
 )
 from organizations.privacy import log_personal_data_access
+from organizations.services import check_kind
 
 
 class MembershipInline(admin.TabularInline):
@@ -53,8 +56,29 @@ class AreaAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    """The admin asks the kind rule too (``check_kind``): a staff user who is not a
+    coordinator sees the refusal on the kind field."""
+
+    actor = None  # set per request by OrganizationAdmin.get_form
+
+    class Meta:
+        model = Organization
+        fields = ["kind"]  # the admin's fieldsets add the others
+
+    def clean_kind(self) -> str:
+        kind = self.cleaned_data["kind"]
+        instance = self.instance if self.instance.pk is not None else None
+        try:
+            check_kind(instance, kind, actor=self.actor)
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.texts()) from exc
+        return kind
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationAdminForm
     list_display = [
         "name",
         "kind",
@@ -79,6 +103,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         (_("状態"), {"fields": ("is_active", "is_verified", "activity_checked_on")}),
         (_("記録"), {"fields": ("source", "external_id", "created_at", "updated_at")}),
     )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The change form shows the private contact fields: log who looked.

@@ -4,9 +4,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from lib.errors import ServiceError
 from organizations.models import Area, Field, Membership, Organization, ResourceKind, User
 from organizations.permissions import can_see_private_details
 from organizations.privacy import log_personal_data_access, needs_access_log
+from organizations.services import check_kind
 
 PRIVATE_FIELDS = ("contact_name", "contact_email", "contact_phone", "address")
 
@@ -83,6 +85,14 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return value.strip()
 
     def validate(self, attrs):
+        if "kind" in attrs:
+            # Only coordinators set or change a kind (organizations.services.check_kind):
+            # refused as a 400 on ``kind``, like the posts API's refusals.
+            request = self.context.get("request")
+            try:
+                check_kind(self.instance, attrs["kind"], actor=getattr(request, "user", None))
+            except ServiceError as exc:
+                raise serializers.ValidationError(exc.field_errors()) from exc
         kind = attrs.get("kind", getattr(self.instance, "kind", None))
         npo_status = attrs.get("npo_status", getattr(self.instance, "npo_status", ""))
         if npo_status and kind != Organization.Kind.NPO_CORPORATION:
@@ -114,6 +124,11 @@ class OrganizationSerializer(serializers.ModelSerializer):
         organization = super().create(validated_data)
         Membership.objects.create(user=user, organization=organization, role="admin")
         return organization
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        # A change of kind re-checks the organization's posts in the same transaction.
+        return super().update(instance, validated_data)
 
 
 class MembershipSerializer(serializers.ModelSerializer):

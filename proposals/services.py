@@ -11,12 +11,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lib import links
 from lib.errors import Forbidden, Invalid
+from notifications.services import notify
 from organizations.models import Organization
 from organizations.permissions import can_post_for
+from organizations.services import members_of, organization_kind_changed
 from proposals.models import Need, Offer, Status
 
 if TYPE_CHECKING:
@@ -126,6 +131,67 @@ def save_post(
     for name, value in relations.items():
         getattr(post, name).set(value)
     return post
+
+
+# --- A change of an organization's kind --------------------------------------------------
+# Posts that are live (published, or paused and able to reopen) are re-checked; drafts,
+# closed and archived posts are not public, and check_post refuses to reopen them anyway.
+LIVE_STATUSES = (Status.OPEN, Status.PAUSED)
+
+
+def recheck_posts_of(organization: Organization) -> list[Need | Offer]:
+    """Close the organization's live posts that its current kind no longer allows (a
+    行政提案 of an organization that is no longer a city department), by the rules of
+    :func:`check_post`. Returns the closed posts. Writes inside the caller's transaction."""
+    closed: list[Need | Offer] = []
+    with transaction.atomic():
+        for model in (Need, Offer):
+            rows = model.objects.select_for_update().filter(
+                organization=organization, status__in=LIVE_STATUSES
+            )
+            for post in rows:
+                post.organization = organization  # the kind as just saved
+                try:
+                    check_post(post, {})
+                except Invalid as exc:
+                    if exc.field != "kind":
+                        continue  # an older flaw of the post, not its organization's kind
+                    post.status = Status.CLOSED
+                    # save(): the post_save receivers take the closed post out of matching.
+                    post.save(update_fields=["status", "updated_at"])
+                    closed.append(post)
+    return closed
+
+
+@receiver(organization_kind_changed, dispatch_uid="proposals.recheck_after_kind_change")
+def _on_kind_changed(
+    sender, organization: Organization, old_kind: str, new_kind: str, **kwargs: Any
+) -> None:
+    closed = recheck_posts_of(organization)
+    labels = dict(Organization.Kind.choices)
+    title = gettext("団体の種別が「%(old)s」から「%(new)s」に変わりました") % {
+        "old": labels.get(old_kind, old_kind),
+        "new": labels.get(new_kind, new_kind),
+    }
+    body = gettext("コーディネーターが「%(org)s」の種別を変更しました。") % {
+        "org": organization.name
+    }
+    if closed:
+        body += "\n" + gettext("新しい種別では掲載できない次の投稿を終了（非公開）にしました:")
+        body += "".join(f"\n・{post.title}" for post in closed)
+    notify(
+        members_of([organization.pk]),
+        "organization.kind_changed",
+        title,
+        body,
+        url=links.member_home(),
+        payload={
+            "organization": organization.pk,
+            "old_kind": old_kind,
+            "new_kind": new_kind,
+            "closed": [{"type": type(p).__name__.lower(), "id": p.pk} for p in closed],
+        },
+    )
 
 
 def _stored(post: Need | Offer, *, lock: bool) -> dict[str, Any] | None:

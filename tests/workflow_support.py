@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from matching.matches import workflow
 from matching.models import Match, MatchParty, Suggestion
+from organizations.services import members_of
 from proposals.models import CollaborationForm
 
 
@@ -52,16 +53,27 @@ def two_party_match(people, coordinator=None) -> Match:
     )
 
 
-def agree_terms(match: Match) -> dict:
+def agree_terms(match: Match, starts_on: dt.date | None = None) -> dict:
+    """Terms starting today (the work may start and complete at once), unless told."""
+    starts_on = starts_on or timezone.localdate()
     return {
         "form": CollaborationForm.objects.get(code="cooperation"),
         "responsibilities": {
             p.organization_id: f"{p.organization.name}の役割" for p in match.parties.all()
         },
-        "starts_on": dt.date(2026, 5, 1),
-        "ends_on": dt.date(2027, 3, 31),
+        "starts_on": starts_on,
+        "ends_on": starts_on + dt.timedelta(days=330),
         "budget_note": "会場費は市が負担",
     }
+
+
+def confirm_all(match: Match) -> Match:
+    """Every party still in confirms the recorded terms, through one of its members."""
+    for party in workflow.unconfirmed(Match.objects.get(pk=match.pk)):
+        member = members_of([party.organization_id]).first()
+        assert member is not None, f"{party.organization} has no member to confirm"
+        workflow.confirm_terms(match, member, party.organization)
+    return Match.objects.get(pk=match.pk)
 
 
 def drive(match: Match, state: str, coordinator) -> Match:
@@ -88,6 +100,7 @@ def drive(match: Match, state: str, coordinator) -> Match:
                 workflow.respond(match, coordinator, party.organization, True)
         elif step == "agree":
             workflow.agree(match, coordinator, **agree_terms(match))
+            confirm_all(match)
         elif step == "decline":
             org = match.parties.get(role=MatchParty.Role.OFFER_POSTER).organization
             workflow.decline(match, coordinator, org, "体制が整わないため")

@@ -55,7 +55,10 @@ BOOKABLE_MATCH_STATES = frozenset(
     }
 )
 
-CLOSING_MATCH_STATES = frozenset({Match.State.DECLINED, Match.State.CANCELLED})
+# A match that ends (completed, declined, cancelled) keeps no future consultation.
+CLOSING_MATCH_STATES = frozenset(
+    {Match.State.COMPLETED, Match.State.DECLINED, Match.State.CANCELLED}
+)
 
 # Bookings that use a seat (a cancelled one gave it back).
 LIVE_STATUSES = (Status.BOOKED, Status.HELD, Status.NO_SHOW)
@@ -399,10 +402,16 @@ def bookable_matches(user) -> QuerySet[Match]:
 # --- When a match closes -----------------------------------------------------------------
 @receiver(match_transitioned, dispatch_uid="matching.consultations.match_closed")
 def match_closed(sender, match: Match, target: str, actor=None, **kwargs: Any) -> None:
-    """A declined or cancelled match gives back its future seats; everyone is told."""
+    """A completed, declined or cancelled match gives back its future seats; everyone
+    is told."""
     if target not in CLOSING_MATCH_STATES:
         return
     cancel_future_bookings(match, now=timezone.now())
+
+
+CLOSING_REASONS = {
+    Match.State.COMPLETED: _("協働が完了したため、予定していた事前相談を取り消しました。"),
+}
 
 
 @transaction.atomic
@@ -425,6 +434,8 @@ def cancel_future_bookings(match: Match, *, now: dt.datetime) -> list[Consultati
             booking,
             "consultation.cancelled",
             _("相談の予約が取り消されました"),
-            _("マッチが終了したため、予定していた事前相談を取り消しました。"),
+            CLOSING_REASONS.get(
+                match.state, _("マッチが終了したため、予定していた事前相談を取り消しました。")
+            ),
         )
     return bookings

@@ -21,15 +21,19 @@ class MatchPartyInline(admin.TabularInline):
     model = MatchParty
     extra = 0
     autocomplete_fields = ["organization"]
-    fields = ["organization", "role", "responsibilities", "response", "responded_at"]
-    readonly_fields = ["responded_at"]
+    fields = ["organization", "role", "responsibilities", "response", "responded_at",
+              "confirmed_at"]  # fmt: skip
+    # Answers, roles and confirmations change only through the workflow (its rules hold
+    # here too: a role edited in the admin would skip the parties' confirmation).
+    readonly_fields = ["responsibilities", "response", "responded_at", "confirmed_at"]
 
 
 class MatchTransitionInline(admin.TabularInline):
     model = MatchTransition
     extra = 0
     can_delete = False
-    fields = ["at", "name", "source", "target", "actor", "comment"]
+    fields = ["at", "name", "source", "target", "actor", "organization", "comment",
+              "override_reason"]  # fmt: skip
     readonly_fields = fields
     ordering = ["at", "pk"]
 
@@ -71,10 +75,19 @@ class MatchAdmin(admin.ModelAdmin):
         "completed_at",
         "closed_at",
         "response_due_on",
+        # The agreed terms are the parties' (recorded and confirmed through the workflow).
+        "form",
+        "starts_on",
+        "ends_on",
+        "budget_note",
+        "terms_revision",
     ]
     fieldsets = (
         (None, {"fields": ("title", "state", "origin", "need", "offer", "score", "coordinator")}),
-        (_("合意の内容"), {"fields": ("form", "starts_on", "ends_on", "budget_note")}),
+        (
+            _("合意の内容"),
+            {"fields": ("form", "starts_on", "ends_on", "budget_note", "terms_revision")},
+        ),
         (_("回答・辞退"), {"fields": ("response_due_on", "decline_reason")}),
         (
             _("日時"),

@@ -23,6 +23,7 @@ from matching.matches import interest, workflow
 from matching.matches.serializers import (
     AddPartySerializer,
     CommentSerializer,
+    ConfirmTermsSerializer,
     InterestRequestSerializer,
     MatchCreateSerializer,
     MatchDetailSerializer,
@@ -225,6 +226,11 @@ class MatchViewSet(
                 request_only=True,
             ),
             OpenApiExample(
+                "activate before the start date (coordinators)",
+                value={"action": "activate", "override_reason": "準備が早く整ったため"},
+                request_only=True,
+            ),
+            OpenApiExample(
                 "decline",
                 value={"action": "decline", "organization": 1, "reason": "体制が整わないため"},
                 request_only=True,
@@ -262,8 +268,27 @@ class MatchViewSet(
             workflow.decline(match, user, org, data["reason"] or comment)
         elif name == "cancel":
             workflow.cancel(match, user, data["reason"] or comment)
+        elif name in ("activate", "complete"):
+            getattr(workflow, name)(
+                match, user, comment=comment, override_reason=data["override_reason"]
+            )
         else:
             getattr(workflow, name)(match, user, comment=comment)
+        return self._detail(match.pk)
+
+    @extend_schema(request=ConfirmTermsSerializer, responses={200: MatchDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk=None) -> Response:
+        """A party confirms the recorded terms (its own members only). The last party to
+        confirm makes the match ``agreed``."""
+        match = self.get_object()
+        body = ConfirmTermsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        org = _party_org(request, match, data.get("organization"))
+        workflow.confirm_terms(
+            match, request.user, org, revision=data.get("revision"), comment=data["comment"]
+        )
         return self._detail(match.pk)
 
     @extend_schema(request=RespondSerializer, responses={200: MatchDetailSerializer})

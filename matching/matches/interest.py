@@ -104,7 +104,7 @@ def _notify_requester(request: InterestRequest, kind: str, title: str, body: str
         kind,
         title,
         body,
-        url=links.member_home(),
+        url=links.sent_requests(),
         payload={"interest_request": request.pk, "match": request.match_id},
     )
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from matching.matches import workflow
+from matching.matches import history, workflow
 from matching.matches.permissions import can_see_party_contacts
 from matching.models import (
     InterestRequest,
@@ -118,6 +118,7 @@ class PartySerializer(serializers.ModelSerializer):
             "response",
             "response_display",
             "responded_at",
+            "confirmed_at",
             "contact",
         ]
 
@@ -148,14 +149,35 @@ class PartySerializer(serializers.ModelSerializer):
 
 class TransitionSerializer(serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
     actor = serializers.SerializerMethodField()
+    organization_name = serializers.CharField(
+        source="organization.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = MatchTransition
-        fields = ["id", "name", "label", "source", "target", "actor", "comment", "at"]
+        fields = [
+            "id",
+            "name",
+            "label",
+            "description",
+            "source",
+            "target",
+            "actor",
+            "organization",
+            "organization_name",
+            "comment",
+            "override_reason",
+            "at",
+        ]
 
     def get_label(self, obj: MatchTransition) -> str:
         return str(workflow.ACTION_LABELS.get(obj.name, obj.name))
+
+    def get_description(self, obj: MatchTransition) -> str:
+        """The event in words (「○○が合意内容を確認」)."""
+        return history.describe(obj)
 
     def get_actor(self, obj: MatchTransition) -> str | None:
         return str(obj.actor) if obj.actor else None
@@ -188,6 +210,7 @@ class MatchSerializer(serializers.ModelSerializer):
             "starts_on",
             "ends_on",
             "budget_note",
+            "terms_revision",
             "response_due_on",
             "decline_reason",
             "contacts_revealed",
@@ -280,6 +303,22 @@ class TransitionRequestSerializer(serializers.Serializer):
     budget_note = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default=""
     )
+    override_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("activate / complete: 開始日より前に進めるときのコーディネーターの理由"),
+    )
+
+
+class ConfirmTermsSerializer(serializers.Serializer):
+    """A party confirms the recorded terms. ``revision``: the version the person saw
+    (``terms_revision``); a newer one answers 409."""
+
+    organization = serializers.IntegerField(required=False)
+    revision = serializers.IntegerField(required=False, min_value=1)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RespondSerializer(serializers.Serializer):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed, can_proceed
@@ -64,6 +64,14 @@ ACTION_LABELS: dict[str, str] = {
     "party_declined": _("参加団体が辞退"),
     "cancel": _("中止する"),
     "add_party": _("参加団体を追加する"),
+    "record_terms": _("合意内容を記録する"),
+    "change_terms": _("合意内容を変更する"),
+    "confirm": _("合意内容を確認する"),
+    "evaluate": _("評価を記入する"),
+    "consent": _("事例集への掲載に同意する"),
+    "revoke_consent": _("事例集への掲載の同意を取り消す"),
+    "approve_publication": _("事例集の公開文を承認する"),
+    "withdraw_publication": _("事例集の公開を取り下げる"),
 }
 
 # The transitions that change the state, in the order of a full lifecycle.
@@ -82,7 +90,11 @@ TRANSITIONS = (
 # "party" = a member of one of the match's organizations that has not declined;
 # "own_party" = a member of the organization the action is about (respond, decline).
 PARTY_ACTIONS = {"start_consulting", "agree", "activate", "complete"}
-OWN_PARTY_ACTIONS = {"respond", "decline"}
+OWN_PARTY_ACTIONS = {"respond", "decline", "confirm"}
+# A party's own word on the agreement: only its members give it. A coordinator may
+# record the terms, and confirm for a party only when it has no member account to do so
+# (an organization from the registry import, say); the history names the coordinator.
+PARTY_ONLY_ACTIONS = {"confirm"}
 COORDINATOR_ACTIONS = {"create", "introduce", "mark_evaluated", "cancel", "add_party"}
 
 # Parties may join until the terms are agreed.
@@ -131,6 +143,12 @@ def may(user, action: str, match: Match, organization: Organization | None = Non
     """May ``user`` fire ``action`` on ``match`` (regardless of its state)?"""
     if user is None:
         return True  # the system (tasks); the API always passes a user
+    if action in PARTY_ONLY_ACTIONS:
+        if organization is None or not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_member_of(organization.pk):
+            return True
+        return is_coordinator(user) and not members_of([organization.pk]).exists()
     if is_coordinator(user):
         return True
     if action in PARTY_ACTIONS:
@@ -155,10 +173,19 @@ def available_actions(user, match: Match) -> list[str]:
     for name in TRANSITIONS:
         if name == "decline":
             allowed = can_proceed(match.decline) and (is_coordinator(user) or bool(own))
+        elif name == "start_consulting":
+            # Consulting starts once every party still in has said yes.
+            allowed = (
+                can_proceed(match.start_consulting)
+                and may(user, name, match)
+                and not waiting_for_answers(match)
+            )
         else:
             allowed = can_proceed(getattr(match, name)) and may(user, name, match)
         if allowed:
             out.append(name)
+    if match.state == State.CONSULTING and match.terms_revision and unconfirmed(match, own):
+        out.append("confirm")
     if match.state in RESPOND_STATES and (
         is_coordinator(user) or any(p.response == Response.PENDING for p in own)
     ):
@@ -166,6 +193,18 @@ def available_actions(user, match: Match) -> list[str]:
     if match.state in ADD_PARTY_STATES and is_coordinator(user):
         out.append("add_party")
     return out
+
+
+def waiting_for_answers(match: Match) -> list[MatchParty]:
+    """The parties still in the match that have not accepted the introduction."""
+    return [p for p in active_parties(match) if p.response != Response.ACCEPTED]
+
+
+def unconfirmed(match: Match, parties: Iterable[MatchParty] | None = None) -> list[MatchParty]:
+    """Of ``parties`` (default: every party still in), those that have not confirmed the
+    recorded terms."""
+    chosen = active_parties(match) if parties is None else list(parties)
+    return [p for p in chosen if p.confirmed_at is None]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -176,7 +215,16 @@ def _lock(match: Match | int) -> Match:
     return Match.objects.select_for_update().get(pk=pk)
 
 
-def _record(match: Match, name: str, source: str, actor, comment: str) -> MatchTransition:
+def _record(
+    match: Match,
+    name: str,
+    source: str,
+    actor,
+    comment: str,
+    *,
+    organization: Organization | None = None,
+    override_reason: str = "",
+) -> MatchTransition:
     return MatchTransition.objects.create(
         match=match,
         name=name,
@@ -184,7 +232,17 @@ def _record(match: Match, name: str, source: str, actor, comment: str) -> MatchT
         target=match.state,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         comment=comment or "",
+        organization=organization,
+        override_reason=override_reason or "",
     )
+
+
+def record_event(
+    match: Match, name: str, actor, *, organization: Organization | None = None, comment=""
+) -> MatchTransition:
+    """An event in the match's history that does not change its state (an evaluation, a
+    publication decision): for the features above this one, inside their transaction."""
+    return _record(match, name, match.state, actor, comment, organization=organization)
 
 
 def party_members(match: Match, organization_ids: Iterable[int] | None = None):
@@ -223,7 +281,16 @@ _TRANSITION_TITLES = {
 }
 
 
-def _fire(match: Match, name: str, actor, comment: str, body: str = "") -> Match:
+def _fire(
+    match: Match,
+    name: str,
+    actor,
+    comment: str,
+    body: str = "",
+    *,
+    organization: Organization | None = None,
+    override_reason: str = "",
+) -> Match:
     """Run the FSM transition ``name`` on a locked match and record everything."""
     source = match.state
     method = getattr(match, name)
@@ -231,7 +298,15 @@ def _fire(match: Match, name: str, actor, comment: str, body: str = "") -> Match
         raise InvalidTransition(match, name)
     method()
     match.save()
-    _record(match, name, source, actor, comment)
+    _record(
+        match,
+        name,
+        source,
+        actor,
+        comment,
+        organization=organization,
+        override_reason=override_reason,
+    )
     _notify_match(
         match,
         f"match.{name}",
@@ -353,7 +428,9 @@ def add_party(
         party = MatchParty.objects.create(
             match=match, organization=organization, role=role, responsibilities=responsibilities
         )
-        _record(match, "add_party", match.state, actor, comment or organization.name)
+        # Recorded terms gave the newcomer no role: everyone confirms again once they do.
+        match.parties.update(confirmed_at=None, confirmed_by=None)
+        _record(match, "add_party", match.state, actor, comment, organization=organization)
         if match.state != State.PROPOSED:
             notify(
                 party_members(match, [organization.pk]),
@@ -414,7 +491,7 @@ def respond(
         party.response = Response.ACCEPTED
         party.responded_at = timezone.now()
         party.save(update_fields=["response", "responded_at"])
-        _record(match, "respond", match.state, actor, comment or party.organization.name)
+        _record(match, "respond", match.state, actor, comment, organization=party.organization)
         _notify_match(
             match,
             "match.respond",
@@ -433,14 +510,15 @@ def start_consulting(match: Match | int, actor, comment: str = "") -> Match:
         _check_permission(actor, "start_consulting", match)
         if not can_proceed(match.start_consulting):
             raise InvalidTransition(match, "start_consulting")
-        waiting = [
-            p.organization.name for p in active_parties(match) if p.response != Response.ACCEPTED
-        ]
+        waiting = [p.organization.name for p in waiting_for_answers(match)]
         if waiting:
             raise InvalidTransition(
                 match,
                 "start_consulting",
-                gettext("まだ回答していない団体があります: %(names)s")
+                gettext(
+                    "すべての団体が前向きに回答してから相談を始められます。"
+                    "まだ回答していない団体: %(names)s"
+                )
                 % {"names": "、".join(waiting)},
             )
         return _fire(match, "start_consulting", actor, comment)
@@ -457,8 +535,14 @@ def agree(
     budget_note: str = "",
     comment: str = "",
 ) -> Match:
-    """consulting → agreed: the form chosen, each party's role (役割分担), the period
-    and a note on the budget. Every party still in the match needs a role."""
+    """Record (or change) the terms while consulting: the form chosen, each party's role
+    (役割分担), the period and a note on the budget. Every party still in needs a role.
+
+    The match is ``agreed`` only once every party still in has confirmed these terms
+    (``confirm_terms``). Recording them counts as the confirmation of the recorder's own
+    parties; a change re-opens the confirmation of every other party. Recording the same
+    terms again only confirms them.
+    """
     with transaction.atomic(), audit_actor(actor):
         match = _lock(match)
         _check_permission(actor, "agree", match)
@@ -490,23 +574,168 @@ def agree(
             )
         if errors:
             raise Invalid(errors=errors)
-        match.form = form
-        match.starts_on, match.ends_on = starts_on, ends_on
-        match.budget_note = (budget_note or "").strip()
-        for party in parties:
-            party.responsibilities = by_org[party.organization_id]
-            party.save(update_fields=["responsibilities"])
-        return _fire(match, "agree", actor, comment)
+        terms = (form.pk, starts_on, ends_on, (budget_note or "").strip())
+        roles = {p.organization_id: by_org[p.organization_id] for p in parties}
+        changed = match.terms_revision == 0 or terms != (
+            match.form_id,
+            match.starts_on,
+            match.ends_on,
+            match.budget_note,
+        )
+        changed = changed or any(p.responsibilities != roles[p.organization_id] for p in parties)
+        own = [p for p in parties if actor is not None and actor.is_member_of(p.organization_id)]
+        if changed:
+            event = "change_terms" if match.terms_revision else "record_terms"
+            match.form = form
+            match.starts_on, match.ends_on = starts_on, ends_on
+            match.budget_note = terms[3]
+            match.terms_revision += 1
+            match.save()
+            for party in parties:
+                party.responsibilities = roles[party.organization_id]
+                party.confirmed_at, party.confirmed_by = None, None
+                party.save(update_fields=["responsibilities", "confirmed_at", "confirmed_by"])
+            _record(
+                match,
+                event,
+                match.state,
+                actor,
+                comment,
+                organization=own[0].organization if own else None,
+            )
+        for party in unconfirmed(match, own):
+            _confirm(match, party, actor, comment="")
+        if not unconfirmed(match):
+            return _fire(match, "agree", actor, comment)
+        if changed:
+            _notify_match(
+                match,
+                "match.terms",
+                gettext("「%(title)s」: 合意内容の確認をお願いします") % {"title": match.title},
+                gettext(
+                    "合意内容（協働の形態・役割分担・期間・費用）が記録されました。"
+                    "マッチの画面で内容を確認してください。"
+                ),
+                actor,
+            )
+        return match
 
 
-def activate(match: Match | int, actor, comment: str = "") -> Match:
-    """agreed → active: the collaboration has started."""
-    return _simple(match, "activate", actor, comment)
+def _confirm(match: Match, party: MatchParty, actor, comment: str) -> None:
+    party.confirmed_at = timezone.now()
+    party.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
+    party.save(update_fields=["confirmed_at", "confirmed_by"])
+    _record(match, "confirm", match.state, actor, comment, organization=party.organization)
 
 
-def complete(match: Match | int, actor, comment: str = "") -> Match:
-    """active → completed: the work is done; evaluations and follow-ups come next."""
-    return _simple(match, "complete", actor, comment)
+def confirm_terms(
+    match: Match | int,
+    actor,
+    organization: Organization | int,
+    *,
+    revision: int | None = None,
+    comment: str = "",
+) -> Match:
+    """A party confirms the recorded terms (only its own members may). When the last
+    party still in confirms, the match is ``agreed``. ``revision`` (the version the
+    person saw) refuses a confirmation of terms that changed in the meantime (409)."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        party = _party(match, organization)
+        _check_permission(actor, "confirm", match, party.organization)
+        if match.state != State.CONSULTING or not match.terms_revision:
+            raise InvalidTransition(
+                match, "confirm", gettext("確認できる合意内容がまだ記録されていません。")
+            )
+        if party.response == Response.DECLINED:
+            raise InvalidTransition(match, "confirm", gettext("この団体は辞退しています。"))
+        if revision is not None and revision != match.terms_revision:
+            raise WorkflowConflict(
+                gettext("合意内容が変更されました。最新の内容を確認してから確認してください。"),
+                code="terms_changed",
+                state=match.state,
+                action="confirm",
+            )
+        if party.confirmed_at is not None:
+            raise InvalidTransition(
+                match, "confirm", gettext("この団体はすでに合意内容を確認しています。")
+            )
+        roleless = [p.organization.name for p in active_parties(match) if not p.responsibilities]
+        if roleless:
+            raise InvalidTransition(
+                match,
+                "confirm",
+                gettext("役割分担が入力されていない団体があります: %(names)s")
+                % {"names": "、".join(roleless)},
+            )
+        _confirm(match, party, actor, comment)
+        if not unconfirmed(match):
+            return _fire(match, "agree", actor, comment)
+        _notify_match(
+            match,
+            "match.confirm",
+            gettext("「%(title)s」: %(org)sが合意内容を確認しました")
+            % {"title": match.title, "org": party.organization.name},
+            gettext("まだ確認していない団体: %(names)s")
+            % {"names": "、".join(p.organization.name for p in unconfirmed(match))},
+            actor,
+        )
+        return match
+
+
+def _date(day: dt.date) -> str:
+    """A date in messages (DATE_FORMAT has the weekday: 2027年1月1日(金))."""
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def _dated(match: Match | int, name: str, actor, comment: str, override_reason: str) -> Match:
+    """activate / complete: not before the agreed start date (complete: nor before the
+    day the work started). A coordinator may let it go with a reason, kept in the
+    history and marked on the progress sheet."""
+    with transaction.atomic(), audit_actor(actor):
+        match = _lock(match)
+        _check_permission(actor, name, match)
+        if not can_proceed(getattr(match, name)):
+            raise InvalidTransition(match, name)
+        today = timezone.localdate()
+        earliest = match.starts_on
+        if name == "complete" and match.started_at is not None:
+            started = timezone.localdate(match.started_at)
+            earliest = max(earliest, started) if earliest else started
+        reason = (override_reason or "").strip()
+        if earliest is None or today >= earliest:
+            reason = ""  # nothing to let go
+        elif not reason:
+            message = {
+                "activate": gettext("合意した開始日（%(day)s）より前には協働を開始できません。"),
+                "complete": gettext("開始日（%(day)s）より前には完了にできません。"),
+            }[name] % {"day": _date(earliest)}
+            raise WorkflowConflict(
+                message + gettext("コーディネーターは理由を記録して例外として進められます。"),
+                code="before_start_date",
+                state=match.state,
+                action=name,
+                earliest=earliest.isoformat(),
+            )
+        elif actor is not None and not is_coordinator(actor):
+            raise Forbidden(
+                gettext(
+                    "期日より前に進める例外は、コーディネーターだけが理由を記録して認められます。"
+                )
+            )
+        return _fire(match, name, actor, comment, override_reason=reason)
+
+
+def activate(match: Match | int, actor, comment: str = "", override_reason: str = "") -> Match:
+    """agreed → active: the collaboration has started (not before the agreed start date,
+    unless a coordinator records why)."""
+    return _dated(match, "activate", actor, comment, override_reason)
+
+
+def complete(match: Match | int, actor, comment: str = "", override_reason: str = "") -> Match:
+    """active → completed: the work is done; evaluations and follow-ups come next. Not
+    before the start date nor the day the work started, unless a coordinator records why."""
+    return _dated(match, "complete", actor, comment, override_reason)
 
 
 def mark_evaluated(match: Match | int, actor=None, comment: str = "") -> Match:
@@ -559,9 +788,9 @@ def _decline_party(match: Match, party: MatchParty, actor, reason: str) -> None:
         if not can_proceed(match.decline):
             raise InvalidTransition(match, "decline")
         match.decline_reason = f"{party.organization.name}: {reason}"
-        _fire(match, "decline", actor, reason)
+        _fire(match, "decline", actor, reason, organization=party.organization)
         return
-    _record(match, "party_declined", match.state, actor, f"{party.organization.name}: {reason}")
+    _record(match, "party_declined", match.state, actor, reason, organization=party.organization)
     _notify_match(
         match,
         "match.party_declined",
@@ -580,7 +809,7 @@ def _simple(match: Match | int, name: str, actor, comment: str) -> Match:
 
 
 def history(match: Match):
-    return match.transitions.select_related("actor").order_by("at", "pk")
+    return match.transitions.select_related("actor", "organization").order_by("at", "pk")
 
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,12 @@ from matching.models.matches import (
     RejectionReason,
     ReviewDecision,
 )
-from matching.models.outcomes import ContinuationFollowUp, Evaluation
+from matching.models.outcomes import (
+    CasePublication,
+    ContinuationFollowUp,
+    Evaluation,
+    PublicationConsent,
+)
 from matching.models.suggestions import (
     IndexChange,
     MatchingProfile,
@@ -25,6 +30,7 @@ from matching.models.suggestions import (
 
 __all__ = [
     "CalendarFeed",
+    "CasePublication",
     "ConsultationBooking",
     "ConsultationSlot",
     "ContinuationFollowUp",
@@ -37,6 +43,7 @@ __all__ = [
     "MatchingProfile",
     "PendingRescore",
     "PostAnalysis",
+    "PublicationConsent",
     "RejectionReason",
     "RelevanceJudgment",
     "RescoreRun",

@@ -159,6 +159,9 @@ class Match(FSMModelMixin, models.Model):
     starts_on = models.DateField(_("開始日"), null=True, blank=True)
     ends_on = models.DateField(_("終了日"), null=True, blank=True)
     budget_note = models.CharField(_("予算について"), max_length=500, blank=True)
+    # Bumped each time the terms are recorded or changed: a party confirms one version,
+    # and a change re-opens every other party's confirmation.
+    terms_revision = models.PositiveIntegerField(_("合意内容の版"), default=0)
     # Introductions must be answered by this day (N business days, holidays excluded).
     response_due_on = models.DateField(_("回答期限"), null=True, blank=True)
     decline_reason = models.TextField(_("辞退・中止の理由"), max_length=2000, blank=True)
@@ -281,6 +284,17 @@ class MatchParty(models.Model):
     coordinator_alerted_at = models.DateTimeField(
         _("コーディネーターへの通知日時"), null=True, blank=True
     )
+    # The party confirmed the recorded terms (form, roles, period, budget); cleared when
+    # another party changes them.
+    confirmed_at = models.DateTimeField(_("合意内容の確認日時"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("合意内容を確認した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["match", "pk"]
@@ -314,6 +328,17 @@ class MatchTransition(models.Model):
         related_name="+",
     )
     comment = models.TextField(_("コメント"), max_length=2000, blank=True)
+    # The organization the event is about (who answered, confirmed, declined, joined).
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("団体"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A coordinator let a dated rule go (a start before the agreed start date): why.
+    override_reason = models.TextField(_("例外の理由"), max_length=2000, blank=True)
     at = models.DateTimeField(_("日時"), auto_now_add=True)
 
     class Meta:

@@ -135,3 +135,75 @@ class ContinuationFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.match} ({self.months}か月後): {self.get_answer_display() or '未回答'}"
+
+
+class PublicationConsent(models.Model):
+    """A party's decision to let its completed match appear in the public case book
+    (事例集). Revocable: ``consented`` goes back to False, and the case leaves the book."""
+
+    match = models.ForeignKey(
+        Match,
+        verbose_name=_("マッチ"),
+        on_delete=models.CASCADE,
+        related_name="publication_consents",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("団体"),
+        on_delete=models.PROTECT,
+        related_name="publication_consents",
+    )
+    consented = models.BooleanField(_("掲載に同意"), default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("判断した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("判断日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["match", "pk"]
+        verbose_name = _("事例集への掲載の同意")
+        verbose_name_plural = _("事例集への掲載の同意")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["match", "organization"], name="publication_consent_one_per_party"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.match} — {self.organization}: {self.consented}"
+
+
+class CasePublication(models.Model):
+    """The text a coordinator approved for the public case book (事例集). A case is
+    public when this is approved and every active party has consented."""
+
+    match = models.OneToOneField(
+        Match, verbose_name=_("マッチ"), on_delete=models.CASCADE, related_name="publication"
+    )
+    text = models.TextField(_("公開する文章"), max_length=5000, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承認したコーディネーター"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("事例集の公開文")
+        verbose_name_plural = _("事例集の公開文")
+
+    def __str__(self) -> str:
+        return str(self.match)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

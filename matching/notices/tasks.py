@@ -1,6 +1,7 @@
 """Thin Celery tasks for the notifications matching sends on its own (scheduled in
 ``CELERY_BEAT_SCHEDULE``): new suggestions hourly, posts about to end and daily digests at
-8:00 Asia/Tokyo, weekly digests on Mondays at 8:00. All are idempotent (dedupe keys and the
+8:00 Asia/Tokyo, weekly digests on Mondays at 8:00, overdue deadlines to the coordinators
+daily at 9:10. All are idempotent (dedupe keys and the
 announced partners kept per post): a retried or duplicated run notifies no one twice."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import asdict
 from celery import shared_task
 
 from lib.tasks import RETRY
+from matching.matches import deadlines
 from matching.notices import services as notices
 
 
@@ -34,3 +36,9 @@ def build_digests(period: str = "daily") -> dict[str, object]:
         "recipients": run.recipients,
         "notified": run.notified,
     }
+
+
+@shared_task(name="matching.escalate_deadlines", **RETRY)
+def escalate_deadlines() -> dict[str, int]:
+    """Overdue minutes and follow-ups, told to the match's coordinator once per item."""
+    return {"notified": deadlines.escalate()}

@@ -6,7 +6,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from matching.models import ContinuationFollowUp, Evaluation
+from matching.models import (
+    CasePublication,
+    ContinuationFollowUp,
+    Evaluation,
+    PublicationConsent,
+)
 
 
 @admin.register(Evaluation)
@@ -46,3 +51,32 @@ class ContinuationFollowUpAdmin(admin.ModelAdmin):
     raw_id_fields = ["match", "organization", "answered_by"]
     readonly_fields = ["sent_at", "reminded_at", "answered_at"]
     date_hierarchy = "due_on"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Publication decisions are made on the match pages and the API
+    (``matching.outcomes.case_book``), with their history; here they are only read."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PublicationConsent)
+class PublicationConsentAdmin(ReadOnlyAdmin):
+    list_display = ["match", "organization", "consented", "decided_by", "decided_at"]
+    list_filter = ["consented"]
+    search_fields = ["match__title", "organization__name"]
+    list_select_related = ["match", "organization", "decided_by"]
+
+
+@admin.register(CasePublication)
+class CasePublicationAdmin(ReadOnlyAdmin):
+    list_display = ["match", "approved_by", "approved_at", "updated_at"]
+    search_fields = ["match__title", "text"]
+    list_select_related = ["match", "approved_by"]

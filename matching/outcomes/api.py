@@ -18,9 +18,9 @@ from rest_framework.views import APIView
 
 from matching.matches.permissions import can_view_match
 from matching.models import ContinuationFollowUp, Evaluation, Match
+from matching.outcomes import case_book, follow_ups
 from matching.outcomes import continuation as continuation_mod
 from matching.outcomes import evaluations as evaluations_mod
-from matching.outcomes import follow_ups
 from matching.outcomes.serializers import (
     ContinuationRateSerializer,
     ContinuationRowSerializer,
@@ -29,6 +29,8 @@ from matching.outcomes.serializers import (
     FollowUpAnswerSerializer,
     FollowUpSerializer,
     MatchEvaluationsSerializer,
+    PublicationActionSerializer,
+    PublicationSerializer,
 )
 from organizations.permissions import IsCoordinator, is_coordinator
 
@@ -196,4 +198,73 @@ class ContinuationRateView(APIView):
                 "rows": ContinuationRowSerializer(rows, many=True).data,
                 "total": ContinuationRowSerializer(total[0]).data if total else None,
             }
+        )
+
+
+class MatchPublicationView(APIView):
+    """GET: the case-book decision of a match (parties and coordinators). POST: a party
+    consents or revokes its consent; a coordinator approves the public text or withdraws
+    the approval (``docs/workflow.md``, 事例集)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_match(self) -> Match:
+        match = get_object_or_404(Match, pk=self.kwargs["pk"])
+        if not can_view_match(self.request.user, match):
+            raise exceptions.NotFound()
+        return match
+
+    def _payload(self, match: Match) -> dict:
+        status_ = case_book.publication_status(match)
+        publication = status_["publication"]
+        return {
+            "match": match.pk,
+            "parties": [
+                {
+                    "organization": row["party"].organization_id,
+                    "organization_name": row["party"].organization.name,
+                    "consented": bool(row["consent"] and row["consent"].consented),
+                    "decided_at": row["consent"].decided_at if row["consent"] else None,
+                }
+                for row in status_["parties"]
+            ],
+            "text": publication.text if publication else "",
+            "approved": status_["approved"],
+            "approved_at": publication.approved_at if publication else None,
+            "public": status_["public"],
+        }
+
+    @extend_schema(responses={200: PublicationSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self._payload(self.get_match()))
+
+    @extend_schema(request=PublicationActionSerializer, responses={200: PublicationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        match = self.get_match()
+        body = PublicationActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        action = data["action"]
+        if action in ("consent", "revoke"):
+            organization = data.get("organization") or self._own_organization(match)
+            case_book.set_consent(match, request.user, organization, action == "consent")
+        elif action == "approve":
+            case_book.approve_text(match, request.user, data["text"])
+        else:
+            case_book.withdraw_approval(match, request.user)
+        return Response(self._payload(match))
+
+    def _own_organization(self, match: Match):
+        ids = self.request.user.organization_ids()
+        mine = [
+            p.organization for p in follow_ups.active_parties(match) if p.organization_id in ids
+        ]
+        if len(mine) == 1:
+            return mine[0]
+        if not mine:
+            raise exceptions.PermissionDenied(
+                _("掲載への同意は、その団体のメンバーだけが決められます。")
+            )
+        raise exceptions.ValidationError(
+            {"organization": [_("どの団体として決めるかを指定してください。")]}
         )

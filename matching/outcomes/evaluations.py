@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from lib import links
 from lib.errors import Conflict, Forbidden, Invalid
 from matching.matches.signals import match_transitioned
-from matching.matches.workflow import active_parties, match_coordinators
+from matching.matches.workflow import active_parties, match_coordinators, record_event
 from matching.models import Evaluation, Match
+from matching.outcomes.case_book import record_consent
 from matching.outcomes.follow_ups import schedule_follow_ups
 from notifications.services import notify
 from organizations.models import Organization
@@ -90,6 +91,20 @@ def evaluation_status(match: Match) -> dict[str, Any]:
     }
 
 
+def next_evaluation_step(match: Match) -> str:
+    """What the evaluation step waits for, in words (empty when nothing)."""
+    if match.state != Match.State.COMPLETED:
+        return ""
+    status = evaluation_status(match)
+    if status["awaiting"]:
+        return str(_("参加団体の評価を待つ（未記入: %(names)s）")) % {
+            "names": "、".join(o.name for o in status["awaiting"])
+        }
+    if status["awaiting_coordinator"]:
+        return str(_("コーディネーターの評価を記入する"))
+    return ""
+
+
 def record_evaluation(
     match: Match,
     user,
@@ -151,6 +166,11 @@ def record_evaluation(
                 )
         except IntegrityError as exc:  # a concurrent duplicate (the lock makes this rare)
             raise Conflict(_("この評価はすでに記入されています。評価は一度だけです。")) from exc
+        record_event(match, "evaluate", user, organization=organization)
+        if organization is not None and publish_consent:
+            # The evaluation form also asks the party to consent to publication; the
+            # decision stays revocable (matching.outcomes.case_book).
+            record_consent(match, user, organization, True)
         status = evaluation_status(match)
         if not status["awaiting"] and not status["awaiting_coordinator"]:
             _mark_evaluated(match)

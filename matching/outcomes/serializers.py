@@ -120,3 +120,34 @@ class MatchEvaluationsSerializer(serializers.Serializer):
     evaluations = EvaluationSerializer(many=True)
     awaiting = AwaitedOrganizationSerializer(many=True)
     awaiting_coordinator = serializers.BooleanField()
+
+
+class PublicationActionSerializer(serializers.Serializer):
+    """POST /matches/{id}/publication/: ``consent`` or ``revoke`` (a party's members;
+    ``organization`` when they act for one of several), ``approve`` with ``text`` or
+    ``withdraw`` (coordinators)."""
+
+    action = serializers.ChoiceField(choices=["consent", "revoke", "approve", "withdraw"])
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False
+    )
+    text = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class PartyConsentSerializer(serializers.Serializer):
+    organization = serializers.IntegerField()
+    organization_name = serializers.CharField()
+    consented = serializers.BooleanField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class PublicationSerializer(serializers.Serializer):
+    """A match's publication in the case book: each party's consent, the text and its
+    approval, and whether it is public now."""
+
+    match = serializers.IntegerField()
+    parties = PartyConsentSerializer(many=True)
+    text = serializers.CharField(allow_blank=True)
+    approved = serializers.BooleanField()
+    approved_at = serializers.DateTimeField(allow_null=True)
+    public = serializers.BooleanField()

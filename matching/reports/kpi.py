@@ -16,14 +16,15 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from lib.dates import fiscal_year_range
 from matching.consultations.calendar import slot_usage
-from matching.models import Evaluation, Match, Suggestion
+from matching.models import Evaluation, Match, MatchParty, MatchTransition, Suggestion
+from matching.outcomes.case_book import case_book
 from matching.outcomes.continuation import continuation_rate
 from organizations.models import Field
 from proposals.models import CollaborationForm, Need, Offer
@@ -421,12 +422,30 @@ def completed_projects(fy: int) -> list[dict[str, Any]]:
             completed_at__lt=_aware(end),
         )
         .select_related("form")
-        .prefetch_related("parties__organization", "evaluations__organization")
+        .prefetch_related(
+            "parties__organization",
+            "evaluations__organization",
+            Prefetch(
+                "transitions",
+                queryset=MatchTransition.objects.exclude(override_reason="").order_by("at", "pk"),
+                to_attr="overrides",
+            ),
+        )
         .order_by("completed_at", "pk")
     )
     coordinator = _("コーディネーター")
+    published = set(case_book().values_list("pk", flat=True))
     rows = []
     for match in matches:
+        overrides = [
+            _("%(step)s（%(day)s、理由: %(reason)s）")
+            % {
+                "step": _(OVERRIDDEN_STEPS.get(t.name, t.name)),
+                "day": _local(t.at).date().isoformat(),
+                "reason": t.override_reason,
+            }
+            for t in match.overrides
+        ]
         evaluations = sorted(match.evaluations.all(), key=lambda e: (e.evaluator, e.pk))
         who = [e.organization.name if e.organization else coordinator for e in evaluations]
         begin = match.starts_on.isoformat() if match.starts_on else ""
@@ -435,7 +454,11 @@ def completed_projects(fy: int) -> list[dict[str, Any]]:
             {
                 "id": match.pk,
                 "title": match.title,
-                "parties": "、".join(p.organization.name for p in match.parties.all()),
+                "parties": "、".join(
+                    p.organization.name
+                    for p in match.parties.all()
+                    if p.response != MatchParty.Response.DECLINED
+                ),
                 "form": match.form.name if match.form else "",
                 "period": f"{begin}〜{finish}" if begin or finish else "",
                 "completed_on": _local(match.completed_at).date().isoformat(),
@@ -447,6 +470,12 @@ def completed_projects(fy: int) -> list[dict[str, Any]]:
                     for name, e in zip(who, evaluations, strict=True)
                     if e.effects
                 ),
+                # What a coordinator let go against the dated rules, marked on the sheet.
+                "overrides": "\n".join(overrides),
+                "published": _("掲載") if match.pk in published else _("未掲載"),
             }
         )
     return rows
+
+
+OVERRIDDEN_STEPS = {"activate": N_("開始日前の開始"), "complete": N_("開始日前の完了")}

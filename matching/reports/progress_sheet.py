@@ -58,6 +58,8 @@ def project_header() -> list[str]:
         _("完了日"),
         _("評価"),
         _("効果"),
+        _("コーディネーターの例外"),
+        _("事例集"),
     ]
 
 
@@ -88,6 +90,8 @@ def sheet_tables(fy: int) -> dict[str, Any]:
                 row["completed_on"],
                 row["grades"],
                 row["effects"],
+                row["overrides"],
+                row["published"],
             ]
         )
     return {
@@ -123,7 +127,12 @@ def to_xlsx(fy: int) -> bytes:
     book = Workbook()
     sheets = [
         (book.active, _("指標"), tables["indicators"], (28, 6, 16, 10, 10, 6, 48)),
-        (book.create_sheet(), _("事業"), tables["projects"], (6, 32, 36, 14, 24, 12, 30, 60)),
+        (
+            book.create_sheet(),
+            _("事業"),
+            tables["projects"],
+            (6, 32, 36, 14, 24, 12, 30, 60, 40, 10),
+        ),
     ]
     for sheet, title, rows, widths in sheets:
         sheet.title = title

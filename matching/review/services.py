@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from lib.errors import Forbidden, Invalid
 from matching.matches import workflow
@@ -34,6 +34,47 @@ from organizations.permissions import is_coordinator
 from proposals.models import Need, Offer, Status
 
 Decision = ReviewDecision.Decision
+
+# The review page groups the queue by theme (the need) and shows this many suggestions per
+# theme before folding the rest; a coordinator may ask for more or fewer (?per_theme=).
+DEFAULT_PER_THEME = 5
+MAX_PER_THEME = 50
+
+
+@dataclass(frozen=True)
+class ScoreLevel:
+    code: str  # "high" / "medium" / "low": a CSS class, stable across languages
+    label: str  # 高い / 中程度 / 低い
+
+
+# A score in words, for people (the API keeps the number). Each bound is the lowest score of
+# its level, highest first; the one place these thresholds live (docs/workflow.md, "The
+# review queue"). On the demo city's queue (511 pairs, median 0.53) they split it about
+# 20 % 高い / 60 % 中程度 / 20 % 低い; the pairs coordinators approved there score 0.78+.
+# Pairs under the profile's min_score (0.25) are not in the queue at all.
+SCORE_LEVELS: tuple[tuple[float, str, str], ...] = (
+    (0.6, "high", gettext_lazy("高い")),
+    (0.5, "medium", gettext_lazy("中程度")),
+    (0.0, "low", gettext_lazy("低い")),
+)
+
+
+def score_level(score: float) -> ScoreLevel:
+    """高い / 中程度 / 低い for a suggestion's score (0–1)."""
+    for bound, code, label in SCORE_LEVELS:
+        if score >= bound:
+            return ScoreLevel(code, str(label))
+    _bound, code, label = SCORE_LEVELS[-1]
+    return ScoreLevel(code, str(label))
+
+
+def group_by_theme(pairs: list[tuple[int, int]]) -> list[tuple[int, list[int]]]:
+    """``(suggestion id, need id)`` pairs, best first, grouped by need: the themes in the
+    order of their best suggestion, each with its suggestion ids best first."""
+    themes: dict[int, list[int]] = {}
+    for pk, need_id in pairs:
+        themes.setdefault(need_id, []).append(pk)
+    return list(themes.items())
 
 
 def fingerprint(post: Need | Offer) -> str:

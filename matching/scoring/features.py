@@ -148,11 +148,11 @@ def analyses(
     out: dict[int, engine.PostText] = {}
     # Plain tuples, streamed: each stored JSON value becomes a PostText at once, so 100,000
     # decoded JSON documents (~1 GiB) never sit in memory together.
-    rows = (
-        PostAnalysis.objects.filter(kind=kind, post_id__in=list(digests))
-        .values_list("post_id", "version", "text_hash", "data")
-        .iterator(chunk_size=2000)
+    rows = PostAnalysis.objects.filter(kind=kind, post_id__in=list(digests)).values_list(
+        "post_id", "version", "text_hash", "data"
     )
+    if len(digests) > 2000:  # a build: streamed (a server-side cursor costs a ranking more)
+        rows = rows.iterator(chunk_size=2000)
     for post_id, row_version, text_hash, data in rows:
         if row_version == version and text_hash == digests.get(post_id):
             out[post_id] = engine.PostText.from_json(data)

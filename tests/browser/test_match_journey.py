@@ -180,6 +180,12 @@ def test_department_to_kpi_end_to_end(new_page, people, celery_worker):
     # 6. consulting → agreed → active → completed.
     party_step(member, match.pk, "事前相談を始める", "事前相談を始めました。")
     agree(member, match, department, npo)
+    # Issue 13: the department confirms the terms the NPO recorded.
+    staff.goto(f"/my/matches/{match.pk}/")
+    staff.get_by_role("button", name=f"{department.name}としてこの内容を確認する").click()
+    expect(staff.get_by_role("status")).to_contain_text("合意内容を確認しました。")
+    match.refresh_from_db()
+    assert match.state == "agreed", match.state
     party_step(staff, match.pk, "協働を開始する", "協働を開始しました。")
     party_step(staff, match.pk, "完了を報告する", "完了を報告しました。")
     match.refresh_from_db()
@@ -220,4 +226,4 @@ def agree(page, match, department, npo) -> None:
     expect(terms).to_contain_text("事業協力")
     expect(terms).to_contain_text("会場費は市が負担")
     match.refresh_from_db()
-    assert match.state == "agreed", match.state
+    assert match.state == "consulting", match.state  # until the other party confirms

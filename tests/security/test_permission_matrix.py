@@ -127,6 +127,10 @@ def _build() -> dict[str, Any]:
                 evaluations_mod.record_evaluation(match, user, org, "A", publish_consent=True)
             evaluations_mod.record_evaluation(match, coordinator, None, "A")
             assert Match.objects.get(pk=match.pk).state == "evaluated"
+            # Issue 13: public once a coordinator approved the text, too.
+            from matching.outcomes import case_book
+
+            case_book.approve_text(match, coordinator, "権限テストの事例の公開文")
         else:
             drive(match, state, coordinator)
         w[state] = match.pk
@@ -467,6 +471,37 @@ def _(c: Cell) -> None:
     c.check(r, changed=_org(c["pending_org"]).is_verified)
 
 
+@scenario("org_kind_change", "api")
+def _(c: Cell) -> None:
+    body = {"kind": "city_department"}
+    r = c.api.patch(f"/api/v1/organizations/{c['owner_org']}/", body, format="json")
+    c.check(r, changed=_org(c["owner_org"]).kind == "city_department")
+
+
+def _department_registered(name: str) -> bool:
+    from organizations.models import Organization
+
+    return Organization.objects.filter(name=name, kind="city_department").exists()
+
+
+@scenario("org_register_department", "api")
+def _(c: Cell) -> None:
+    body = {"name": "権限テスト市 なりすまし課（API）", "kind": "city_department"}
+    r = c.api.post("/api/v1/organizations/", body, format="json")
+    c.check(r, changed=_department_registered(body["name"]))
+
+
+@scenario("org_register_department", "web")
+def _(c: Cell) -> None:
+    body = {"username": f"signup-{c.role}", "display_name": "登録 太郎",
+            "email": "signup@example.jp", "password1": "Kind-rule-2026-xyz",
+            "password2": "Kind-rule-2026-xyz", "org_name": "権限テスト市 なりすまし課（画面）",
+            "kind": "city_department", "contact_name": "登録 太郎",
+            "contact_email": "signup@example.jp"}  # fmt: skip
+    r = c.web.post("/accounts/signup/", body)
+    c.check(r, changed=_department_registered(body["org_name"]))
+
+
 @scenario("unverified_list", "web")
 def _(c: Cell) -> None:
     r = c.web.get("/coord/organizations/unverified/")
@@ -739,7 +774,14 @@ def _(c: Cell) -> None:
             {"organization": c["partner_org"], "responsibilities": "広報"},
         ],
     }
-    _transition(c, "consulting", body, "agreed")
+    r = c.api.post(f"/api/v1/matches/{c['consulting']}/transition/", body, format="json")
+    c.check(r, changed=_terms_recorded(c))  # issue 13: recorded, then every party confirms
+
+
+def _terms_recorded(c: Cell) -> bool:
+    from matching.models import Match
+
+    return Match.objects.get(pk=c["consulting"]).terms_revision > 0
 
 
 @scenario("activate", "api")
@@ -759,7 +801,7 @@ def _(c: Cell) -> None:
         f"role_{c['partner_org']}": "広報",
     }
     r = c.web.post(f"/my/matches/{c['consulting']}/agree/", body)
-    c.check(r, changed=_match_state(c["consulting"]) == "agreed")
+    c.check(r, changed=_terms_recorded(c))
 
 
 @scenario("activate", "web")
@@ -954,6 +996,64 @@ def _(c: Cell) -> None:
     c.check(r, shown=_has(r, c["evaluated_title"]))
 
 
+def _consented(c: Cell, match: str) -> bool:
+    from matching.models import PublicationConsent
+
+    return PublicationConsent.objects.filter(
+        match_id=c[match], organization_id=c["owner_org"], consented=True
+    ).exists()
+
+
+@scenario("case_consent", "api")
+def _(c: Cell) -> None:
+    body = {"action": "consent", "organization": c["owner_org"]}
+    r = c.api.post(f"/api/v1/matches/{c['completed']}/publication/", body, format="json")
+    c.check(r, changed=_consented(c, "completed"))
+
+
+@scenario("case_consent", "web")
+def _(c: Cell) -> None:
+    body = {"action": "consent", "organization": c["owner_org"]}
+    r = c.web.post(f"/my/matches/{c['completed']}/transition/", body)
+    c.check(r, changed=_consented(c, "completed"))
+
+
+@scenario("case_revoke", "api")
+def _(c: Cell) -> None:
+    body = {"action": "revoke", "organization": c["owner_org"]}
+    r = c.api.post(f"/api/v1/matches/{c['evaluated']}/publication/", body, format="json")
+    c.check(r, changed=not _consented(c, "evaluated"))
+
+
+@scenario("case_revoke", "web")
+def _(c: Cell) -> None:
+    body = {"action": "revoke_consent", "organization": c["owner_org"]}
+    r = c.web.post(f"/my/matches/{c['evaluated']}/transition/", body)
+    c.check(r, changed=not _consented(c, "evaluated"))
+
+
+def _text_approved(c: Cell) -> bool:
+    from matching.models import CasePublication
+
+    return CasePublication.objects.filter(
+        match_id=c["completed"], approved_at__isnull=False
+    ).exists()
+
+
+@scenario("case_approve_text", "api")
+def _(c: Cell) -> None:
+    body = {"action": "approve", "text": "権限テストの公開文"}
+    r = c.api.post(f"/api/v1/matches/{c['completed']}/publication/", body, format="json")
+    c.check(r, changed=_text_approved(c))
+
+
+@scenario("case_approve_text", "web")
+def _(c: Cell) -> None:
+    body = {"action": "approve_publication", "text": "権限テストの公開文"}
+    r = c.web.post(f"/coord/matches/{c['completed']}/action/", body)
+    c.check(r, changed=_text_approved(c))
+
+
 # --------------------------------------------------------------------------- notifications
 def _own_notification(c: Cell) -> int | None:
     return c["notifications"].get(c.role)
@@ -1010,6 +1110,20 @@ def _(c: Cell) -> None:
 def _(c: Cell) -> None:
     pk = c["notifications"]["partner"]
     r = c.web.post("/my/notifications/", {"ids": [pk]})
+    c.check(r, changed=_read(pk))
+
+
+@scenario("open_notification_own", "web")
+def _(c: Cell) -> None:
+    pk = _own_notification(c) or c["notifications"]["partner"]
+    r = c.web.get(f"/my/notifications/{pk}/open/")
+    c.check(r, changed=_read(pk))
+
+
+@scenario("open_notification_other", "web")
+def _(c: Cell) -> None:
+    pk = c["notifications"]["partner"]
+    r = c.web.get(f"/my/notifications/{pk}/open/")
     c.check(r, changed=_read(pk))
 
 

@@ -26,7 +26,7 @@ def test_week_calendar_shows_the_weeks_slots_bookings_and_holidays(client, peopl
     client.force_login(people["coordinator"])
 
     html = client.get("/coord/slots/", {"week": "2027-11-24"}).content.decode()
-    assert "2027-11-22〜2027-11-28 の相談のコマ" in html  # any day picks its Monday
+    assert "2027年11月22日(月)〜2027年11月28日(日) の相談のコマ" in html  # any day: its Monday
     assert "勤労感謝の日" in html
     week = html[html.index('class="week-calendar"') : html.index("これからのコマ")]
     assert "市役所3階 会議室A" in week and "予約 1 / 1" in week
@@ -46,7 +46,7 @@ def test_bad_week_parameter_says_so_and_shows_this_week(client, people):
     html = response.content.decode()
     assert "週の指定が正しくありません" in html
     monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
-    assert f"{monday:%Y-%m-%d}〜" in html
+    assert f"{monday.year}年{monday.month}月{monday.day}日(月)〜" in html
 
 
 def test_calendar_is_for_coordinators_only(client, people):

@@ -52,6 +52,11 @@ def test_parties_move_the_match_from_introduced_to_completed(client, people):
     )
     assert response.status_code == 302
     match.refresh_from_db()
+    assert match.state == "consulting"  # the NPO confirms the terms too (issue 13)
+    client.force_login(people["member"])
+    client.post(f"/my/matches/{match.pk}/transition/", {"action": "confirm"})
+    client.force_login(people["staff"])
+    match.refresh_from_db()
     assert match.state == "agreed" and match.budget_note == "会場費は市が負担"
     assert (
         match.parties.get(organization=people["npo"]).responsibilities == "見守りボランティアの派遣"

@@ -203,12 +203,21 @@ def _evaluate(people, match, consents):
 
 
 def test_case_book_shows_only_consented_evaluated_matches(client, people):
+    # Issue 13: every party consents (revocable) and a coordinator approves the text.
+    from matching.outcomes import case_book
+
     published = make_match(people, title="公開される協働", state="evaluated", form="co_host")
     _evaluate(people, published, (True, True))
     refused = make_match(people, title="同意のない協働", state="evaluated")
     _evaluate(people, refused, (True, False))
-    pending = make_match(people, title="評価中の協働", state="completed")
-    _evaluate(people, pending, (True, True))
+    unapproved = make_match(people, title="評価中の協働", state="completed")
+    _evaluate(people, unapproved, (True, True))
+    for match, who in ((published, "department"), (published, "npo"), (refused, "department"),
+                       (unapproved, "department"), (unapproved, "npo")):  # fmt: skip
+        user = people["staff" if who == "department" else "member"]
+        case_book.set_consent(match, user, people[who], True)
+    for match in (published, refused):
+        case_book.approve_text(match, people["coordinator"], "参加者が増えた協働の事例")
     html = client.get("/cases/").content.decode()
     assert "公開される協働" in html
     assert "同意のない協働" not in html and "評価中の協働" not in html

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from matching.models import RejectionReason, ReviewDecision
+from matching.models import Evaluation, RejectionReason, ReviewDecision
 from organizations.models import Area, Field, Organization
 from proposals.models import CollaborationForm, Status
 
@@ -84,6 +84,51 @@ class CommentForm(forms.Form):
 class RequiredCommentForm(forms.Form):
     comment = forms.CharField(
         label=_("見送りの理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class StepForm(CommentForm):
+    """Start or complete a match; before the agreed start date only with a reason."""
+
+    override_reason = forms.CharField(
+        label=_("開始日より前に進める理由（コーディネーターの例外）"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CoordinatorEvaluationForm(forms.Form):
+    """The coordinator's evaluation of a completed match (A–D, effects, problems)."""
+
+    grade = forms.ChoiceField(
+        label=_("評価"), choices=Evaluation.Grade.choices, widget=forms.RadioSelect
+    )
+    effects = forms.CharField(
+        label=_("効果"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    problems = forms.CharField(
+        label=_("問題点"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next_steps = forms.CharField(
+        label=_("今後の方向性"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PublicationTextForm(forms.Form):
+    """The text the case book shows; saving it approves it."""
+
+    text = forms.CharField(
+        label=_("事例集に載せる文章"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("個人名や連絡先は書かないでください。保存すると承認したことになります。"),
     )
 
 

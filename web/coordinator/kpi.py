@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from lib import dates
+from matching.matches import deadlines
 from matching.models import Match
 from matching.reports import kpi, progress_sheet
 from web.coordinator.helpers import coordinator_required
@@ -42,7 +43,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "coordinator/kpi/dashboard.html",
-        {"kpi": kpi.dashboard(fy), "fy": fy, "years": years},
+        {
+            "kpi": kpi.dashboard(fy),
+            "fy": fy,
+            "years": years,
+            # Deadlines are today's, whatever the year shown (matching.matches.deadlines).
+            "deadlines": deadlines.summary(deadlines.overdue_items()),
+        },
     )
 
 

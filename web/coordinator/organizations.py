@@ -22,6 +22,8 @@ from organizations.imports.services import (
     import_organizations,
     parse_organizations,
 )
+from organizations.imports.template import columns as template_columns
+from organizations.imports.template import template_csv
 from organizations.models import Organization
 from organizations.privacy import log_personal_data_access
 from web.coordinator.forms import (
@@ -87,7 +89,16 @@ def _forget(request: HttpRequest) -> None:
 
 @coordinator_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Step 1 and 2: upload, then preview (parse only: nothing is saved)."""
+    """Step 1 and 2: upload, then preview (parse only: nothing is saved).
+
+    ``?template=csv`` downloads the file to start from (every column, one example row).
+    A file whose header and encoding are readable is kept for step 3 even when some rows
+    have errors: the coordinator may then import the valid rows and skip the others.
+    """
+    if request.GET.get("template") == "csv":
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="organizations-template.csv"'
+        return response
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -96,7 +107,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         source = default_source(upload.name)
         report = parse_organizations(raw, source=source)
         _forget(request)
-        if report.ok and report.rows:
+        if report.rows and not report.file_errors:
             token = secrets.token_hex(16)
             (_import_dir() / f"{token}.csv").write_bytes(raw)
             request.session[SESSION_KEY] = {
@@ -112,6 +123,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         "file_name": getattr(form.cleaned_data.get("file"), "name", "")
         if report is not None
         else "",
+        "columns": template_columns(),
     }
     return render(request, "coordinator/import.html", context)
 
@@ -119,14 +131,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    """Step 3: import the previewed file, all or nothing; then forget it."""
+    """Step 3: import the previewed file, then forget it. All or nothing, unless the
+    coordinator chose to import the valid rows and skip the others (``skip_invalid``, as
+    ``manage.py import_organizations --skip-invalid``). The file is checked again: the
+    registry may have changed since the preview."""
     pending, path = _pending_file(request)
     if pending is None or request.POST.get("token") != pending["token"]:
         messages.error(
             request, gettext("確認するファイルが見つかりません。もう一度アップロードしてください。")
         )
         return redirect("coord:import")
-    report = import_organizations(path.read_bytes(), source=pending["source"])
+    skip_invalid = request.POST.get("skip_invalid") == "1"
+    report = import_organizations(
+        path.read_bytes(), source=pending["source"], skip_invalid=skip_invalid
+    )
     _forget(request)
     if not report.imported:
         messages.error(
@@ -134,13 +152,19 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             gettext("取り込みませんでした。内容を確認してもう一度アップロードしてください。"),
         )
         context = {"form": ImportUploadForm(), "report": report, "pending": None,
-                   "file_name": pending["name"]}  # fmt: skip
+                   "file_name": pending["name"], "columns": template_columns()}  # fmt: skip
         return render(request, "coordinator/import.html", context)
-    messages.success(
-        request,
-        gettext("取り込みました: 作成 %(created)d・更新 %(updated)d・変更なし %(unchanged)d")
-        % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
-    )
+    text = gettext("取り込みました: 作成 %(created)d・更新 %(updated)d・変更なし %(unchanged)d") % {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+    }
+    if report.bad_lines:
+        text += gettext("（エラーのある %(count)d 行は取り込んでいません: %(lines)s行目）") % {
+            "count": len(report.bad_lines),
+            "lines": "、".join(str(line) for line in report.bad_lines),
+        }
+    messages.success(request, text)
     return redirect("coord:import")
 
 

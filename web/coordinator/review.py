@@ -48,9 +48,22 @@ def _breakdown(suggestion) -> list[dict]:
     return rows
 
 
+# Themes (needs) per page: each comes with all its waiting suggestions, the first
+# ``per_theme`` shown and the rest folded.
+THEMES_PER_PAGE = 10
+
+
+def _per_theme(request: HttpRequest) -> int:
+    """How many suggestions to show per theme before folding (?per_theme=, 1–50)."""
+    value = request.GET.get("per_theme", "")
+    if not value.isdigit():
+        return review.DEFAULT_PER_THEME
+    return min(max(int(value), 1), review.MAX_PER_THEME)
+
+
 @coordinator_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Suggested pairs, best first, with the filters kept in the form."""
+    """Suggested pairs grouped by theme, best theme first, with the filters kept in the form."""
     filters = QueueFilterForm(request.GET or None)
     params: dict = {}
     if filters.is_bound and filters.is_valid():
@@ -65,13 +78,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             params["forms"] = [data["form"]]
         if data.get("min_score") is not None:
             params["min_score"] = data["min_score"]
+    per_theme = _per_theme(request)
     queue = review.review_queue(**params)
-    # Count and order the pairs on their ids alone (one narrow query), then load the shown
+    # Group and order the pairs on their ids alone (one narrow query), then load the shown
     # page's rows: sorting every wide row (texts, reasons, breakdowns) cost more than the
     # rest of the page on a large city (docs/benchmarks.md, web pages).
-    page = paginate(request, list(queue.values_list("pk", flat=True)))
+    groups = review.group_by_theme(list(queue.values_list("pk", "need_id")))
+    pair_count = sum(len(pks) for _need, pks in groups)
+    page = paginate(request, groups, per_page=THEMES_PER_PAGE)
+    shown = [pk for _need, pks in page.object_list for pk in pks]
     rows = (
-        queue.model.objects.filter(pk__in=list(page.object_list))
+        queue.model.objects.filter(pk__in=shown)
         .select_related("need__organization", "offer__organization")
         .prefetch_related(
             "need__fields",
@@ -83,13 +100,30 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
     )
     by_pk = {row.pk: row for row in rows}
-    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
-    for suggestion in page:
-        suggestion.breakdown_rows = _breakdown(suggestion)
-        suggestion.key = f"{suggestion.need_id}:{suggestion.offer_id}"
+    themes = []
+    for _need_id, pks in page.object_list:
+        suggestions = [by_pk[pk] for pk in pks if pk in by_pk]
+        if not suggestions:
+            continue
+        for suggestion in suggestions:
+            suggestion.breakdown_rows = _breakdown(suggestion)
+            suggestion.key = f"{suggestion.need_id}:{suggestion.offer_id}"
+            suggestion.level = review.score_level(suggestion.score)
+        themes.append(
+            {
+                "need": suggestions[0].need,
+                "top": suggestions[:per_theme],
+                "rest": suggestions[per_theme:],
+                "count": len(suggestions),
+            }
+        )
     context = {
         "filters": filters,
         "page": page,
+        "themes": themes,
+        "pair_count": pair_count,
+        "per_theme": per_theme,
+        "max_per_theme": review.MAX_PER_THEME,
         "reasons": review.active_reasons(),
         "decisions": DecisionFields.base_fields["decision"].choices,
         "here": request.get_full_path(),

@@ -13,15 +13,14 @@ from collections import OrderedDict
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
 
 from lib.dates import fiscal_year_bounds
 from lib.errors import ServiceError
 from matching.consultations import calendar
 from matching.consultations import slots as slot_services
-from matching.models import ConsultationSlot
+from matching.models import ConsultationBooking, ConsultationSlot
 from web.coordinator.forms import (
     SlotCancelForm,
     SlotForm,
@@ -51,12 +50,8 @@ def slots(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             form.add_error(SLOT_ERROR_FIELDS.get(exc.code), str(exc.message))
         else:
-            when = timezone.localtime(slot.starts_at)
-            messages.success(
-                request,
-                gettext("%(when)s のコマを公開しました。")
-                % {"when": when.strftime("%Y-%m-%d %H:%M")},
-            )
+            when = formats.date_format(timezone.localtime(slot.starts_at), "DATETIME_FORMAT")
+            messages.success(request, gettext("%(when)s のコマを公開しました。") % {"when": when})
             return redirect("coord:slots")
     today = timezone.localdate()
     upcoming = (
@@ -90,16 +85,31 @@ def slots(request: HttpRequest) -> HttpResponse:
         "usage": calendar.slot_usage(start, end),
         "fiscal_start": start.date(),
         "fiscal_end": (end - dt.timedelta(days=1)).date(),
-        "cancel_form": SlotCancelForm(),
     }
     return render(request, "coordinator/slots.html", context, status=200)
 
 
 @coordinator_required
-@require_POST
 def slot_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a slot, after a confirmation step that works without JavaScript.
+
+    GET shows the confirmation (the slot, the matches booked on it, who will be told). A
+    POST without ``confirmed`` on a slot that has bookings shows the same page instead of
+    cancelling: a stray or replayed form never cancels the parties' consultations unseen.
+    A slot nobody booked is cancelled at once (nothing to lose, no one to tell).
+    """
     slot = get_object_or_404(ConsultationSlot, pk=pk)
-    form = SlotCancelForm(request.POST)
+    form = SlotCancelForm(request.POST or None)
+    bookings = list(
+        slot.bookings.filter(status=ConsultationBooking.Status.BOOKED).select_related("match")
+    )
+    confirmed = request.POST.get("confirmed") == "1"
+    if request.method != "POST" or (bookings and not confirmed):
+        if slot.is_cancelled:
+            messages.info(request, gettext("このコマはすでに取り消されています。"))
+            return redirect("coord:slots")
+        context = {"slot": slot, "bookings": bookings, "form": form}
+        return render(request, "coordinator/slot_cancel.html", context)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("coord:slots")

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from web.coordinator import kpi, matches, organizations, rescore, review, slots
+from web.coordinator import home, kpi, matches, organizations, rescore, review, slots
 
 app_name = "coord"
 
 urlpatterns = [
+    path("", home.home, name="home"),
     path("review/", review.review_queue, name="review"),
     path("review/decide/", review.review_decide, name="review-decide"),
     path("interest/", review.interest_list, name="interest"),

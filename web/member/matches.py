@@ -30,10 +30,11 @@ from matching.consultations.services import (
     reschedule,
     visible_bookings,
 )
-from matching.matches import workflow
+from matching.matches import history, workflow
 from matching.matches.permissions import can_see_party_contacts, can_view_match
 from matching.models import ConsultationSlot, Match
 from matching.models.matches import MatchParty
+from matching.outcomes import case_book
 from matching.outcomes.evaluations import evaluation_status, record_evaluation
 from matching.outcomes.follow_ups import answer_follow_up, follow_ups_for
 from organizations.privacy import log_personal_data_access
@@ -129,9 +130,11 @@ def _match_page(request: HttpRequest, match: Match, *, status: int = 200, **form
         waiting_ids = {o.pk for o in evaluation_status(match)["awaiting"]}
         awaiting = [p for p in own if p.organization_id in waiting_ids]
     active = workflow.active_parties(match)
-    if any(p.response != MatchParty.Response.ACCEPTED for p in active):
-        # Consulting starts once every party has said yes (workflow.start_consulting).
-        actions = [a for a in actions if a != "start_consulting"]
+    publication = case_book.publication_status(match)
+    consents = {
+        row["party"].organization_id: bool(row["consent"] and row["consent"].consented)
+        for row in publication["parties"]
+    }
     evaluation_org = forms.get("evaluation_org")
     follow_ups = _open_follow_ups(user, match)
     follow_up_form = forms.get("follow_up_form")
@@ -144,7 +147,20 @@ def _match_page(request: HttpRequest, match: Match, *, status: int = 200, **form
         "own": own,
         "pending_own": [p for p in own if p.response == MatchParty.Response.PENDING],
         "show_contacts": _contacts_shown(request, match, parties),
-        "history": workflow.history(match),
+        "history": history.entries(match),
+        "show_due": match.state == Match.State.INTRODUCED and match.response_due_on,
+        "terms_recorded": bool(match.terms_revision),
+        "to_confirm": workflow.unconfirmed(match, [p for p in own if p in active])
+        if "confirm" in actions
+        else [],
+        "publication": publication,
+        "own_consents": [
+            {"party": p, "consented": consents.get(p.organization_id, False)}
+            for p in own
+            if p in active
+        ]
+        if publication["open"]
+        else [],
         "can_respond": "respond" in actions,
         "can_decline": "decline" in actions and bool(own),
         "steps": [
@@ -169,10 +185,30 @@ def _match_page(request: HttpRequest, match: Match, *, status: int = 200, **form
             for p in awaiting
         ],
         "follow_ups": follow_ups,
-        "next_step": next_step(user, match),
+        "next_step": party_next_step(user, match, own),
         "reason_form": forms.get("reason_form") or ReasonForm(),
     }
     return render(request, "member/match_detail.html", context, status=status)
+
+
+def party_next_step(user, match: Match, own: list[MatchParty]) -> str:
+    """What happens next for this party; the agreement's confirmations and the
+    evaluations are told as they stand (``web.member.posts.next_step`` for the rest)."""
+    if match.state == Match.State.CONSULTING and match.terms_revision:
+        mine = workflow.unconfirmed(match, [p for p in own if p.response != "declined"])
+        if mine:
+            return _("記録された合意内容を確認してください")
+        others = workflow.unconfirmed(match)
+        if others:
+            return _("ほかの団体の確認を待っています（未確認: %(names)s）") % {
+                "names": "、".join(p.organization.name for p in others)
+            }
+    if match.state == Match.State.COMPLETED:
+        awaiting = evaluation_status(match)["awaiting"]
+        if any(o.pk in user.organization_ids() for o in awaiting):
+            return _("評価の記入をお願いします")
+        return _("ほかの団体とコーディネーターの評価を待っています")
+    return next_step(user, match)
 
 
 @login_required
@@ -216,6 +252,8 @@ def match_step(request: HttpRequest, pk: int) -> HttpResponse:
     """A party moves its match on: start consulting, start the work, report completion."""
     match = _match(request, pk)
     action = request.POST.get("action", "")
+    if action in PARTY_DECISIONS:
+        return _party_decision(request, match, action)
     if action not in PARTY_STEPS:
         messages.error(request, _("この操作はここではできません。"))
         return _back(pk)
@@ -226,6 +264,33 @@ def match_step(request: HttpRequest, pk: int) -> HttpResponse:
     except REFUSALS as exc:
         report(request, exc)
     return _back(pk)
+
+
+# What a party decides for itself on the match page (its organization is named).
+PARTY_DECISIONS = {
+    "confirm": gettext_lazy("合意内容を確認しました。"),
+    "consent": gettext_lazy("事例集への掲載に同意しました。"),
+    "revoke_consent": gettext_lazy("事例集への掲載の同意を取り消しました。"),
+}
+
+
+def _party_decision(request: HttpRequest, match: Match, action: str) -> HttpResponse:
+    party = _own_party(request.user, match, request.POST.get("organization"))
+    try:
+        if action == "confirm":
+            revision = request.POST.get("revision", "")
+            workflow.confirm_terms(
+                match,
+                request.user,
+                party.organization,
+                revision=int(revision) if revision.isdigit() else None,
+            )
+        else:
+            case_book.set_consent(match, request.user, party.organization, action == "consent")
+        messages.success(request, PARTY_DECISIONS[action])
+    except REFUSALS as exc:
+        report(request, exc)
+    return _back(match.pk, "publication" if action != "confirm" else "terms")
 
 
 @login_required
@@ -257,7 +322,14 @@ def match_agree(request: HttpRequest, pk: int) -> HttpResponse:
             report(request, exc)
             return _back(pk)
         else:
-            messages.success(request, _("合意内容を記録しました。"))
+            match.refresh_from_db()
+            if match.state == Match.State.AGREED:
+                messages.success(request, _("合意内容を記録しました。"))
+            else:
+                messages.success(
+                    request,
+                    _("合意内容を記録しました。ほかの団体が確認すると合意が成立します。"),
+                )
             return _back(pk)
     _invalid(request)
     return _match_page(request, match, status=400, agree_form=form)

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError as RefusedInput
 
@@ -23,7 +24,7 @@ from matching.consultations import ical
 from matching.engine import COMPONENT_LABELS
 from matching.matches import workflow
 from matching.matches.interest import create_interest_request
-from matching.models import Match, Suggestion
+from matching.models import InterestRequest, Match, Suggestion
 from matching.models.matches import MatchParty
 from matching.scoring import adapter
 from notifications import services as notices
@@ -215,8 +216,42 @@ def suggestions(request: HttpRequest, post_type: str, pk: int) -> HttpResponse:
             }
             for c in row.components
         ]
-    context = {"post": post, "post_type": post_type, "rows": rows}
+    # 「この団体と話したい」 on each row, for the post's own organization: what it already
+    # asked about each partner (the latest request), so that a sent request says so.
+    asking = request.user.is_member_of(post.organization_id)
+    if asking:
+        partner_side = "offer" if spec["side"] == "need" else "need"
+        sent = interest_requests_about(
+            post.organization_id, partner_side, [row.partner.pk for row in rows]
+        )
+        for row in rows:
+            row.interest = sent.get(row.partner.pk)
+            row.interest_url = reverse("member-interest", args=[f"{partner_side}s", row.partner.pk])
+    context = {"post": post, "post_type": post_type, "rows": rows, "asking": asking}
     return render(request, "member/suggestions.html", context)
+
+
+def interest_requests_about(
+    organization_id: int, side: str, post_ids: list[int]
+) -> dict[int, InterestRequest]:
+    """The latest interest request of the organization about each of these posts."""
+    latest: dict[int, InterestRequest] = {}
+    rows = InterestRequest.objects.filter(
+        organization_id=organization_id, **{f"{side}_id__in": post_ids}
+    ).order_by("created_at", "pk")
+    for row in rows:
+        latest[getattr(row, f"{side}_id")] = row
+    return latest
+
+
+def _back_to(request: HttpRequest) -> str:
+    """The member page a form came from (the suggestions page), if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target.startswith("/my/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 # --------------------------------------------------------------------------- interest
@@ -265,7 +300,14 @@ def interest(request: HttpRequest, post_type: str, pk: int) -> HttpResponse:
                 )
                 % {"title": post.title},
             )
-            return redirect(f"{post_type[:-1]}-page", pk=post.pk)
+            # Back to the suggestions page it was sent from, where the button now says so.
+            return redirect(_back_to(request) or reverse(f"{post_type[:-1]}-page", args=[post.pk]))
+    back = _back_to(request) if request.method == "POST" else ""
+    if back and form.errors:
+        # Sent from the suggestions page: the refusal is shown there, above the list.
+        for error in [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, error)
+        return redirect(back)
     return render(
         request,
         "member/interest.html",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.member import matches, notifications, posts, privacy
+from web.member import matches, notifications, posts, privacy, requests
 
 urlpatterns = [
     path("", posts.home, name="member-home"),
@@ -25,6 +25,14 @@ urlpatterns = [
     path("follow-ups/<int:pk>/", matches.follow_up_answer, name="member-follow-up"),
     path("consultations/<int:pk>.ics", matches.booking_ics, name="member-booking-ics"),
     path("notifications/", notifications.inbox, name="member-inbox"),
+    path(
+        "notifications/<int:pk>/open/",
+        notifications.open_notification,
+        name="member-notification-open",
+    ),
+    path("requests/", requests.sent_requests, name="member-sent-requests"),
+    path("requests/<int:pk>/withdraw/", requests.withdraw_request, name="member-withdraw-request"),
+    path("start/", requests.after_login, name="after-login"),
     path(
         "notifications/settings/",
         notifications.notification_settings,

@@ -1,4 +1,5 @@
-"""The public case book (事例集): completed collaborations their parties agreed to publish."""
+"""The public case book (事例集): completed collaborations every party agreed to publish, with
+the text a coordinator approved (``matching.outcomes.case_book``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def case_book_page(request: HttpRequest) -> HttpResponse:
         ),
         Prefetch(
             "evaluations",
+            # Grades only: the effects the parties wrote stay private; the public text
+            # is the one a coordinator approved.
             queryset=Evaluation.objects.select_related("organization").order_by("evaluator", "pk"),
             to_attr="public_evaluations",
         ),

@@ -8,7 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from lib.pages import chosen_lists, filter_data, ignored_filters, paginate, selected
+from lib.pages import (
+    chosen_lists,
+    filter_data,
+    ignored_filters,
+    known_choices,
+    paginate,
+    selected,
+)
 from organizations.filters import OrganizationFilter
 from organizations.models import Area, Field, Organization
 
@@ -17,6 +24,8 @@ CHOICE_LABELS = {"kind": _("種別"), "field": _("活動分野"), "area": _("地
 
 
 def public_organizations() -> QuerySet:
+    """The directory (団体一覧): active organizations a coordinator has verified. The start
+    page counts these too, so both show the same number."""
     return (
         # Unverified (self-registered) organizations appear once a coordinator confirms them.
         Organization.objects.filter(is_active=True, is_verified=True)
@@ -30,15 +39,20 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         filter_data(request.GET, SEARCH_PARAMS), queryset=public_organizations()
     )
     chosen = selected(request.GET, SEARCH_PARAMS)
+    options = {
+        "kind": Organization.Kind.choices,
+        "field": list(Field.objects.values_list("code", "name")),
+        "area": Area.tree_choices(),
+    }
     context = {
         "page": paginate(request, filterset.qs),
         "chosen": chosen,
-        "chosen_lists": chosen_lists(request.GET, list(CHOICE_LABELS)),
+        "chosen_lists": known_choices(chosen_lists(request.GET, list(CHOICE_LABELS)), options),
         "ignored": ignored_filters(filterset, request.GET, CHOICE_LABELS),
         "searched": any(chosen.values()),
-        "kinds": Organization.Kind.choices,
-        "fields": Field.objects.values_list("code", "name"),
-        "areas": Area.tree_choices(),
+        "kinds": options["kind"],
+        "fields": options["field"],
+        "areas": options["area"],
     }
     return render(request, "public/organization_list.html", context)
 

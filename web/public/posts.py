@@ -11,7 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from lib.pages import chosen_lists, filter_data, ignored_filters, paginate, selected
+from lib.pages import (
+    chosen_lists,
+    filter_data,
+    ignored_filters,
+    known_choices,
+    paginate,
+    selected,
+)
 from organizations.models import Area, Field
 from proposals.api import visible_posts
 from proposals.filters import NeedFilter, OfferFilter
@@ -35,17 +42,22 @@ def menu(request: HttpRequest) -> HttpResponse:
         post_type = "needs"
     model, filter_class = TYPES[post_type]
     filterset = filter_class(filter_data(request.GET, SEARCH_PARAMS), queryset=public_posts(model))
+    options = {
+        "field": list(Field.objects.values_list("code", "name")),
+        "area": Area.tree_choices(),
+        "form": list(CollaborationForm.objects.values_list("code", "name")),
+    }
     context = {
         "post_type": post_type,
         "is_need": post_type == "needs",
         "page": paginate(request, filterset.qs),
         "chosen": selected(request.GET, SEARCH_PARAMS),
-        "chosen_lists": chosen_lists(request.GET, list(CHOICE_LABELS)),
+        "chosen_lists": known_choices(chosen_lists(request.GET, list(CHOICE_LABELS)), options),
         "ignored": ignored_filters(filterset, request.GET, CHOICE_LABELS),
         "searched": any(selected(request.GET, SEARCH_PARAMS).values()),
-        "fields": Field.objects.values_list("code", "name"),
-        "areas": Area.tree_choices(),
-        "forms": CollaborationForm.objects.values_list("code", "name"),
+        "fields": options["field"],
+        "areas": options["area"],
+        "forms": options["form"],
     }
     return render(request, "public/menu.html", context)
 

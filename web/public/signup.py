@@ -18,17 +18,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from lib import ratelimit
 from notifications.services import notify
 from organizations.models import Area, Field, Membership, Organization, User
+from organizations.services import self_service_kinds
 
 REQUIRED = {"required": _lazy("この項目は必須です。")}
 
 
 def _kind_choices() -> list[tuple[str, str]]:
-    # City departments are created by coordinators, not by sign-up.
-    return [
-        (value, label)
-        for value, label in Organization.Kind.choices
-        if value != Organization.Kind.CITY_DEPARTMENT
-    ]
+    # City departments are created by coordinators, not by sign-up (the kind rule:
+    # organizations.services.check_kind).
+    return self_service_kinds()
 
 
 class SignupForm(forms.Form):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from organizations.models import Organization
 from proposals.models import Need, Offer
+from web.public.organizations import public_organizations
 from web.public.posts import public_posts
 
 
@@ -14,7 +14,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """The landing page: what is open now, and where to go next."""
     needs, offers = public_posts(Need), public_posts(Offer)
     context = {
-        "organization_count": Organization.objects.filter(is_active=True).count(),
+        # The directory's own rule (active and verified), so the two numbers agree.
+        "organization_count": public_organizations().count(),
         "need_count": needs.count(),
         "offer_count": offers.count(),
         "recent_needs": needs.order_by("-created_at")[:10],

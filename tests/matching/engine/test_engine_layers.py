@@ -147,7 +147,6 @@ def test_pruned_candidates_could_not_have_made_the_list(monkeypatch, profile):
     the lists are the same as with every candidate scored."""
     sys.path.insert(0, str(ROOT))
     from bench.synth import make_city, make_needs, make_offers
-
     from matching.engine import ranking
 
     city = make_city(n_wards=3, districts_per_ward=4)

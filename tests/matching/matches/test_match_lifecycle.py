@@ -4,10 +4,13 @@ the history and the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from auditlog.models import LogEntry
 from conftest import make_org, make_user
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 from workflow_support import agree_terms, drive, pair, suggest, two_party_match
 
 from matching.matches import workflow
@@ -103,12 +106,14 @@ def test_full_lifecycle_through_the_api_with_each_role(people, api, signals_seen
     r = as_user(api, member).post(url(match, "transition/"), {"action": "start_consulting"})
     assert r.status_code == 200 and r.data["state"] == "consulting"
 
-    # agree: form, each party's role, period, budget
+    # agree: form, each party's role, period, budget — recorded by one party, confirmed
+    # by the other
+    today = timezone.localdate()
     terms = {
         "action": "agree",
         "form": "cooperation",
-        "starts_on": "2026-05-01",
-        "ends_on": "2027-03-31",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + dt.timedelta(days=300)).isoformat(),
         "budget_note": "会場費は市が負担",
         "responsibilities": [
             {"organization": people["department"].pk, "responsibilities": "会場と広報"},
@@ -117,7 +122,13 @@ def test_full_lifecycle_through_the_api_with_each_role(people, api, signals_seen
     }
     r = as_user(api, staff).post(url(match, "transition/"), terms, format="json")
     assert r.status_code == 200, r.data
-    assert r.data["state"] == "agreed" and r.data["form"] == "cooperation"
+    assert r.data["state"] == "consulting" and r.data["form"] == "cooperation"
+    confirmed = {p["organization"]: bool(p["confirmed_at"]) for p in r.data["parties"]}
+    assert confirmed == {people["department"].pk: True, people["npo"].pk: False}
+    assert "confirm" in as_user(api, member).get(url(match)).data["available_actions"]
+    r = as_user(api, member).post(url(match, "confirm/"), {"revision": 1}, format="json")
+    assert r.status_code == 200, r.data
+    assert r.data["state"] == "agreed"
     assert r.data["budget_note"] == "会場費は市が負担" and r.data["agreed_at"]
     assert {p["responsibilities"] for p in r.data["parties"]} == {"会場と広報", "訪問活動の実施"}
 
@@ -141,12 +152,19 @@ def test_full_lifecycle_through_the_api_with_each_role(people, api, signals_seen
         ("respond", "introduced", "introduced", "staff"),
         ("respond", "introduced", "introduced", "member"),
         ("start_consulting", "introduced", "consulting", "member"),
-        ("agree", "consulting", "agreed", "staff"),
+        ("record_terms", "consulting", "consulting", "staff"),
+        ("confirm", "consulting", "consulting", "staff"),
+        ("confirm", "consulting", "consulting", "member"),
+        ("agree", "consulting", "agreed", "member"),
         ("activate", "agreed", "active", "member"),
         ("complete", "active", "completed", "staff"),
         ("mark_evaluated", "completed", "evaluated", "coordinator"),
     ]
     assert r.data["history"][-1]["comment"] == "評価完了"
+    words = [h["description"] for h in r.data["history"]]
+    assert f"{people['department'].name}が前向きと回答" in words
+    assert f"{people['npo'].name}が合意内容を確認" in words
+    assert not any("→" in w for w in words)
     # the signal for every state change, inside the transaction
     assert [s[0] for s in signals_seen] == [
         "introduce", "start_consulting", "agree", "activate", "complete", "mark_evaluated",
@@ -429,6 +447,20 @@ def test_multi_party_match(people, api):
     )
     r = api.post(url(match, "transition/"), body, format="json")
     assert r.status_code == 200, r.data
+    # recorded by the 町内会: it has confirmed, the others have not
+    assert r.data["state"] == "consulting"
+    # each party confirms for itself; the coordinator may not confirm for a party that
+    # has members, only for one without (the 商店街 has no account)
+    r = as_user(api, coordinator).post(
+        url(match, "confirm/"), {"organization": people["npo"].pk}, format="json"
+    )
+    assert r.status_code == 403
+    for user in (people["member"], people["staff"]):
+        assert as_user(api, user).post(url(match, "confirm/")).status_code == 200
+    r = as_user(api, coordinator).post(
+        url(match, "confirm/"), {"organization": shops.pk}, format="json"
+    )
+    assert r.status_code == 200 and r.data["state"] == "agreed", r.data
     # parties cannot be added after the agreement
     r = as_user(api, coordinator).post(url(match, "parties/"), {"organization": school.pk})
     assert r.status_code == 409
@@ -484,7 +516,8 @@ def test_list_filters_and_visibility(people, api):
 def test_available_actions_follow_state_and_role(people, api):
     match = drive(two_party_match(people), "introduced", people["coordinator"])
     data = as_user(api, people["member"]).get(url(match)).data
-    assert set(data["available_actions"]) == {"start_consulting", "decline", "respond"}
+    # consulting waits for every answer: not offered yet
+    assert set(data["available_actions"]) == {"decline", "respond"}
     data = as_user(api, people["coordinator"]).get(url(match)).data
     assert {"cancel", "introduce"} & set(data["available_actions"]) == {"cancel"}
     assert "add_party" in data["available_actions"]

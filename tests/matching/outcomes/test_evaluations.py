@@ -156,6 +156,8 @@ def test_case_book_needs_every_party_consent(people, workflow):
     evaluations_mod.record_evaluation(
         pending, people["member"], people["npo"], "A", publish_consent=True
     )
+    for match in (published, refused, pending):
+        case_book.approve_text(match, people["coordinator"], "地域の見守りが広がった事例")
     assert list(case_book.case_book()) == [published]
 
 
