@@ -61,8 +61,8 @@ RUN SECRET_KEY="${BUILD_SECRET_KEY}" \
     TSUNAGU_VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
  && rm -rf /tmp/build-var /tmp/build.sqlite3 \
- && mkdir -p /app/var \
- && chown tsunagu:tsunagu /app/var
+ && mkdir -p /app/var/index \
+ && chown -R tsunagu:tsunagu /app/var
 
 USER tsunagu:tsunagu
 
