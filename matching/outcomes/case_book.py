@@ -77,7 +77,9 @@ def publication_status(match: Match) -> dict[str, Any]:
 
 
 def _lock_publishable(match: Match) -> Match:
-    match = Match.objects.select_for_update().select_related("coordinator").get(pk=match.pk)
+    match = (
+        Match.objects.select_for_update(of=("self",)).select_related("coordinator").get(pk=match.pk)
+    )
     if match.state not in PUBLISHABLE_STATES:
         raise Conflict(
             _("事例集への掲載を決められるのは完了したマッチだけです（現在の状態: %(state)s）。")
