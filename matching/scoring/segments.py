@@ -1,8 +1,8 @@
 """The engine's main segments saved on the host, shared by every process of it.
 
 One directory per side and base
-(``MATCHING_INDEX_DIR/<side>/<change>-<stamp>-<analysis>-f<format>``) holds one engine
-segment per city (``matching.engine.segment``) and a ``manifest.json``
+(``MATCHING_INDEX_DIR/<side>/<change>-<stamp>-<analysis>-e<engine>-f<format>``) holds one
+engine segment per city (``matching.engine.segment``) and a ``manifest.json``
 (the change the base was built at, when, its cities). A base is built from the database
 under a file lock (one builder per host; the others wait, or keep serving what they have),
 written to a temporary directory and renamed into place when complete, so a reader never
@@ -58,8 +58,10 @@ def root(side: str) -> Path:
 
 
 def _suffix(lexicon: engine.Lexicon) -> str:
+    # A new dictionary (analysis), engine version or file format needs a new main segment.
     analysis = "".join(c for c in lexicon.analysis_version if c.isalnum())[:24]
-    return f"-{analysis}-f{segment.FORMAT}"
+    version = "".join(c for c in engine.ENGINE_VERSION if c.isalnum())[:16]
+    return f"-{analysis}-e{version}-f{segment.FORMAT}"
 
 
 def _name(change: int, stamp: str, lexicon: engine.Lexicon) -> str:
