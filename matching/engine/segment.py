@@ -28,7 +28,7 @@ from matching.engine.features import AreaHierarchy, Need, Offer
 from matching.engine.index import NeedIndex, OfferIndex, _PostIndex
 from matching.engine.text import Lexicon, PostText
 
-FORMAT = 2
+FORMAT = 3
 # Arrays of the index, saved as they are (``name.npy``).
 _ARRAYS = (
     "id_rank",
