@@ -516,7 +516,7 @@ class _PostIndex:
         )
 
 
-class OfferIndex(_PostIndex):
+class OfferIndex(_PostIndex, ranking.OfferRanking):
     """Offers indexed for ranking against needs."""
 
     role = "offer"
@@ -538,47 +538,8 @@ class OfferIndex(_PostIndex):
         its main segment's)."""
         return cls(offers, hierarchy, background, lexicon, stats)
 
-    def top_offers(
-        self,
-        need: Need,
-        *,
-        as_of: date,
-        top_k: int | None = 20,
-        profile: MatchingProfile = DEFAULT_PROFILE,
-        exposure: Mapping[str, int] | None = None,
-    ) -> list[Suggestion]:
-        """The best ``top_k`` offers for ``need`` (all eligible offers if None)."""
-        return self._rank(need, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
 
-    def rank_needs_chunk(
-        self,
-        needs: Sequence[Need],
-        *,
-        as_of: date,
-        top_k: int = 20,
-        profile: MatchingProfile = DEFAULT_PROFILE,
-        exposure: Mapping[str, int] | None = None,
-    ) -> dict[str, list[Suggestion]]:
-        """Top offers for each need of a chunk (what a Celery task calls with a prebuilt index).
-
-        Needs are processed in id order; with fairness on and ``fairness_within_batch``, each
-        suggestion counts as exposure for the needs after it in the chunk.
-        """
-        batch: dict[int, int] = {}  # organization code → suggestions so far in this chunk
-        out: dict[str, list[Suggestion]] = {}
-        for need in sorted(needs, key=lambda n: n.id):
-            out[need.id] = self._rank(
-                need,
-                as_of=as_of,
-                profile=profile,
-                top_k=top_k,
-                exposure=exposure,
-                batch_counts=batch,
-            )
-        return out
-
-
-class NeedIndex(_PostIndex):
+class NeedIndex(_PostIndex, ranking.NeedRanking):
     """Needs indexed for ranking against a new offer."""
 
     role = "need"
@@ -593,18 +554,6 @@ class NeedIndex(_PostIndex):
         stats: CorpusStats | None = None,
     ) -> NeedIndex:
         return cls(needs, hierarchy, background, lexicon, stats)
-
-    def top_needs(
-        self,
-        offer: Offer,
-        *,
-        as_of: date,
-        top_k: int | None = 20,
-        profile: MatchingProfile = DEFAULT_PROFILE,
-        exposure: Mapping[str, int] | None = None,
-    ) -> list[Suggestion]:
-        """The best ``top_k`` needs for ``offer``. ``exposure`` counts per need organization."""
-        return self._rank(offer, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
 
 
 def score_batch(

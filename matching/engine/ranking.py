@@ -259,7 +259,72 @@ def select(
     return chosen
 
 
-class Layered:
+class OfferRanking:
+    """Ranking offers for needs, for any ``_rank`` (one index or layered ones)."""
+
+    def _rank(self, query: Any, **kwargs: Any) -> list[Suggestion]:
+        raise NotImplementedError
+
+    def top_offers(
+        self,
+        need: Need,
+        *,
+        as_of: date,
+        top_k: int | None = 20,
+        profile: MatchingProfile = DEFAULT_PROFILE,
+        exposure: Mapping[str, int] | None = None,
+    ) -> list[Suggestion]:
+        """The best ``top_k`` offers for ``need`` (all eligible offers if None)."""
+        return self._rank(need, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
+
+    def rank_needs_chunk(
+        self,
+        needs: Sequence[Need],
+        *,
+        as_of: date,
+        top_k: int = 20,
+        profile: MatchingProfile = DEFAULT_PROFILE,
+        exposure: Mapping[str, int] | None = None,
+    ) -> dict[str, list[Suggestion]]:
+        """Top offers for each need of a chunk (what a Celery task calls with a prebuilt index).
+
+        Needs are processed in id order; with fairness on and ``fairness_within_batch``, each
+        suggestion counts as exposure for the needs after it in the chunk.
+        """
+        batch: dict[int, int] = {}  # organization code → suggestions so far in this chunk
+        return {
+            need.id: self._rank(
+                need,
+                as_of=as_of,
+                profile=profile,
+                top_k=top_k,
+                exposure=exposure,
+                batch_counts=batch,
+            )
+            for need in sorted(needs, key=lambda n: n.id)
+        }
+
+
+class NeedRanking:
+    """Ranking needs for an offer, for any ``_rank``."""
+
+    def _rank(self, query: Any, **kwargs: Any) -> list[Suggestion]:
+        raise NotImplementedError
+
+    def top_needs(
+        self,
+        offer: Offer,
+        *,
+        as_of: date,
+        top_k: int | None = 20,
+        profile: MatchingProfile = DEFAULT_PROFILE,
+        exposure: Mapping[str, int] | None = None,
+    ) -> list[Suggestion]:
+        """The best ``top_k`` needs for ``offer``. ``exposure`` counts per need organization."""
+        return self._rank(offer, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
+
+
+class Layered(OfferRanking, NeedRanking):
     """A main index with a delta on top, ranked as one (``OfferIndex``/``NeedIndex`` API)."""
 
     def __init__(self, main: _PostIndex, delta: _PostIndex | None, dead: np.ndarray) -> None:
@@ -285,47 +350,3 @@ class Layered:
 
     def _rank(self, query: Any, **kwargs: Any) -> list[Suggestion]:
         return rank(self.layers, query, **kwargs)
-
-    def top_offers(
-        self,
-        need: Need,
-        *,
-        as_of: date,
-        top_k: int | None = 20,
-        profile: MatchingProfile = DEFAULT_PROFILE,
-        exposure: Mapping[str, int] | None = None,
-    ) -> list[Suggestion]:
-        return self._rank(need, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
-
-    def top_needs(
-        self,
-        offer: Offer,
-        *,
-        as_of: date,
-        top_k: int | None = 20,
-        profile: MatchingProfile = DEFAULT_PROFILE,
-        exposure: Mapping[str, int] | None = None,
-    ) -> list[Suggestion]:
-        return self._rank(offer, as_of=as_of, profile=profile, top_k=top_k, exposure=exposure)
-
-    def rank_needs_chunk(
-        self,
-        needs: Sequence[Need],
-        *,
-        as_of: date,
-        top_k: int = 20,
-        profile: MatchingProfile = DEFAULT_PROFILE,
-        exposure: Mapping[str, int] | None = None,
-    ) -> dict[str, list[Suggestion]]:
-        batch: dict[int, int] = {}
-        return {
-            need.id: self._rank(
-                need,
-                as_of=as_of,
-                profile=profile,
-                top_k=top_k,
-                exposure=exposure,
-                batch_counts=batch,
-            )
-            for need in sorted(needs, key=lambda n: n.id)
-        }

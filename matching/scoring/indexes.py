@@ -147,16 +147,7 @@ class IndexCache:
                 view = _layer(model, base, posts, lexicon, geo)
                 return _State(base, lexicon.analysis_version, key, posts, view, geo)
         # No main segment to extend: open or build the current one.
-        latest = generation.latest(side)
-        built = segments.open_or_build(
-            side,
-            latest[0] if latest else 0,
-            latest[1] if latest else "",
-            lexicon,
-            build=lambda: build_indexes(model, lexicon),
-            hierarchy_of=lambda city: hierarchy_for(geo, city),
-            wait=not serving,
-        )
+        built = _open_or_build_current(model, side, lexicon, geo, wait=not serving)
         if built is None:  # another process builds it: serve what we have meanwhile
             return state
         since = dt.datetime.fromtimestamp(built.built_at, tz=dt.UTC)
@@ -215,18 +206,21 @@ def merge(model: type[Need] | type[Offer], lexicon: engine.Lexicon, force: bool 
         age = time.time() - built_at
         if not (force or whole or len(posts) >= MERGE_AFTER or age >= MERGE_AGE):
             return False
+    return _open_or_build_current(model, side, lexicon, geography(), wait=False) is not None
+
+
+def _open_or_build_current(model, side, lexicon, geo, wait: bool) -> segments.Base | None:
+    """The main segment at the side's latest change (read before the posts are)."""
     latest = generation.latest(side)
-    geo = geography()
-    built = segments.open_or_build(
+    return segments.open_or_build(
         side,
         latest[0] if latest else 0,
         latest[1] if latest else "",
         lexicon,
         build=lambda: build_indexes(model, lexicon),
         hierarchy_of=lambda city: hierarchy_for(geo, city),
-        wait=False,
+        wait=wait,
     )
-    return built is not None
 
 
 offers = IndexCache()
