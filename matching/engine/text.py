@@ -155,6 +155,8 @@ class Lexicon:
     commercial_cues: tuple[tuple[str, ...], ...]  # sales-pitch cues, each a set of term keys
     fingerprint: str = ""  # hash of the dictionary's content: part of ``analysis_version``
     _fuzzy_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    # The cues' positions by their first key, built on first use (``commercial_cues``).
+    _cue_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def analysis_version(self) -> str:
@@ -367,10 +369,21 @@ def analyze_post(title: str, description: str = "", lexicon: Lexicon | None = No
 
 
 def commercial_cues(text: PostText, lexicon: Lexicon | None = None) -> tuple[str, ...]:
-    """The sales-pitch cue words (``commercial_cues`` in the dictionary) a post contains."""
-    keys = set(text.keys)
+    """The sales-pitch cue words (``commercial_cues`` in the dictionary) a post contains, in
+    the dictionary's order. Only the cues whose first key the text has are tested (the
+    reasons of every suggestion shown ask for them)."""
     lex = lexicon or load_lexicon()
-    return tuple("".join(c) for c in lex.commercial_cues if all(k in keys for k in c))
+    if not lex._cue_cache and lex.commercial_cues:
+        by_first: dict[str, list[int]] = {}
+        for position, cue in enumerate(lex.commercial_cues):
+            by_first.setdefault(cue[0], []).append(position)
+        lex._cue_cache.update({key: tuple(found) for key, found in by_first.items()})
+    hits = sorted({p for key in text.keys for p in lex._cue_cache.get(key, ())})
+    if not hits:
+        return ()
+    keys = set(text.keys)
+    cues = lex.commercial_cues
+    return tuple("".join(cues[p]) for p in hits if all(k in keys for k in cues[p]))
 
 
 @lru_cache(maxsize=8)
