@@ -3,7 +3,8 @@
 Business days (weekends, public holidays from jpholiday and the New Year break that city
 offices close for, 12/29–1/3), calendar months, fiscal years (年度, April to March), and the
 clock of the date-driven services (``clock``: the date they take as ``today``, and the
-moment they record).
+moment they record), and dates as a person reads them in a message (``day_text``,
+``day_time_text``: the site's formats, which carry the weekday).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import calendar
 import datetime as dt
 
 import jpholiday
-from django.utils import timezone
+from django.utils import formats, timezone
 
 
 def is_business_day(day: dt.date) -> bool:
@@ -89,3 +90,18 @@ def clock(today: dt.date | None) -> tuple[dt.date, dt.datetime]:
 
 def local_date(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+
+
+def day_text(day: dt.date) -> str:
+    """A date in a message or notification, with its weekday: 2027年1月5日(火) (the active
+    language's ``DATE_FORMAT``, tsunagu/formats/); a datetime gives its local date."""
+    if isinstance(day, dt.datetime):
+        day = local_date(day)
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def day_time_text(moment: dt.datetime) -> str:
+    """A moment in a message, local time, with its weekday: 2027年1月5日(火) 10:00."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "DATETIME_FORMAT")

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import links
+from lib.dates import day_time_text
 from lib.errors import Conflict, Forbidden, Invalid
 from matching.matches.permissions import is_party_member
 from matching.matches.signals import match_transitioned
@@ -93,7 +94,7 @@ def recipients(booking: ConsultationBooking) -> list:
 def _when(slot: ConsultationSlot) -> str:
     start = timezone.localtime(slot.starts_at)
     end = timezone.localtime(slot.ends_at)
-    return f"{start:%Y年%m月%d日 %H:%M}〜{end:%H:%M}"
+    return f"{day_time_text(start)}〜{end:%H:%M}"
 
 
 def _where(slot: ConsultationSlot) -> str:

@@ -23,9 +23,16 @@ class MatchPartyInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
     fields = ["organization", "role", "responsibilities", "response", "responded_at",
               "confirmed_at"]  # fmt: skip
-    # Answers, roles and confirmations change only through the workflow (its rules hold
-    # here too: a role edited in the admin would skip the parties' confirmation).
-    readonly_fields = ["responsibilities", "response", "responded_at", "confirmed_at"]
+    # Parties, answers, roles and confirmations change only through the workflow (its
+    # rules hold here too: a party added or removed, or a role edited, in the admin would
+    # skip the parties' confirmation and the history).
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class MatchTransitionInline(admin.TabularInline):

@@ -30,12 +30,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lib import links
-from lib.dates import add_business_days, business_days_between, clock, is_business_day
+from lib.dates import (
+    add_business_days,
+    business_days_between,
+    clock,
+    day_text,
+    is_business_day,
+)
 from matching.matches.workflow import match_coordinators
 from matching.models import ConsultationBooking, ContinuationFollowUp, Match, MatchParty
 from notifications.services import notify
@@ -158,7 +164,7 @@ def missing_minutes(today: dt.date, match_ids: Iterable[int] | None = None) -> l
     for booking in rows.order_by("slot__ends_at", "pk"):
         held_on = _local_date(booking.slot.starts_at)
         due_on = add_business_days(_local_date(booking.slot.ends_at), MINUTES_DUE_BUSINESS_DAYS)
-        subject = gettext("%(date)sの相談") % {"date": _date_text(held_on)}
+        subject = gettext("%(date)sの相談") % {"date": day_text(held_on)}
         found.append(
             _item(MINUTES, f"minutes:booking:{booking.pk}", booking.match, subject, due_on, today)
         )
@@ -231,11 +237,6 @@ def summary(items: Iterable[Overdue]) -> Summary:
     )
 
 
-def _date_text(day: dt.date) -> str:
-    # The site's date format, which carries the weekday (tsunagu/formats/).
-    return formats.date_format(day, "DATE_FORMAT")
-
-
 # --- Escalation -----------------------------------------------------------------------
 ESCALATED_KINDS = (MINUTES, FOLLOW_UP)
 
@@ -267,7 +268,7 @@ def _escalate_one(item: Overdue) -> int:
     }
     body = gettext("%(what)s。期限は%(due)sでした。") % {
         "what": item.text,
-        "due": _date_text(item.due_on),
+        "due": day_text(item.due_on),
     }
     made = notify(
         match_coordinators(match),

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from lib import links
-from lib.dates import business_days_between, clock, is_business_day, local_date
+from lib.dates import business_days_between, clock, day_text, is_business_day, local_date
 from matching.matches.workflow import match_coordinators
 from matching.models import Match, MatchParty
 from notifications.services import notify
@@ -101,7 +101,7 @@ def _remind_party(party_id: int, today: dt.date, now: dt.datetime) -> int:
                 "協働を検討いただけるか、辞退されるかをお知らせください。"
             )
         )
-        % {"title": match.title, "due": match.response_due_on.isoformat()},
+        % {"title": match.title, "due": day_text(match.response_due_on)},
         url=links.match_page(match.pk),
         payload={"match": match.pk, "organization": party.organization_id},
         dedupe_key=f"match:{match.pk}:party:{party.pk}:response-reminder",
@@ -133,8 +133,8 @@ def _alert_coordinator(party_id: int, today: dt.date, now: dt.datetime) -> int:
         )
         % {
             "org": party.organization.name,
-            "due": match.response_due_on.isoformat(),
-            "reminded": reminded_on.isoformat(),
+            "due": day_text(match.response_due_on),
+            "reminded": day_text(reminded_on),
         },
         url=links.coordinator_match_page(match.pk),
         payload={"match": match.pk, "organization": party.organization_id},

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import formats, timezone
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed, can_proceed
@@ -35,6 +36,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 from lib import links
 from lib.dates import (
     add_business_days,
+    day_text,
 )
 from lib.errors import Conflict, Forbidden, Invalid
 from matching.matches.audit import audit_actor
@@ -198,6 +200,11 @@ def available_actions(user, match: Match) -> list[str]:
 def waiting_for_answers(match: Match) -> list[MatchParty]:
     """The parties still in the match that have not accepted the introduction."""
     return [p for p in active_parties(match) if p.response != Response.ACCEPTED]
+
+
+def ready_to_consult() -> QuerySet[Match]:
+    """Introduced matches whose parties still in have all said yes: 相談を始める is next."""
+    return Match.objects.filter(state=State.INTRODUCED).exclude(parties__response=Response.PENDING)
 
 
 def unconfirmed(match: Match, parties: Iterable[MatchParty] | None = None) -> list[MatchParty]:
@@ -463,7 +470,7 @@ def introduce(match: Match | int, actor, comment: str = "") -> Match:
         body = gettext(
             "参加団体: %(names)s。連絡先はマッチの画面で確認できます。"
             "%(due)s までにご回答ください。"
-        ) % {"names": names, "due": match.response_due_on.isoformat()}
+        ) % {"names": names, "due": day_text(match.response_due_on)}
         return _fire(match, "introduce", actor, comment, body)
 
 
@@ -683,11 +690,6 @@ def confirm_terms(
         return match
 
 
-def _date(day: dt.date) -> str:
-    """A date in messages (DATE_FORMAT has the weekday: 2027年1月1日(金))."""
-    return formats.date_format(day, "DATE_FORMAT")
-
-
 def _dated(match: Match | int, name: str, actor, comment: str, override_reason: str) -> Match:
     """activate / complete: not before the agreed start date (complete: nor before the
     day the work started). A coordinator may let it go with a reason, kept in the
@@ -709,7 +711,7 @@ def _dated(match: Match | int, name: str, actor, comment: str, override_reason: 
             message = {
                 "activate": gettext("合意した開始日（%(day)s）より前には協働を開始できません。"),
                 "complete": gettext("開始日（%(day)s）より前には完了にできません。"),
-            }[name] % {"day": _date(earliest)}
+            }[name] % {"day": day_text(earliest)}
             raise WorkflowConflict(
                 message + gettext("コーディネーターは理由を記録して例外として進められます。"),
                 code="before_start_date",
@@ -799,6 +801,14 @@ def _decline_party(match: Match, party: MatchParty, actor, reason: str) -> None:
         reason,
         actor,
     )
+    # The party that left may have been the only one still to confirm the terms: those
+    # who stay have all confirmed them, so the agreement stands.
+    if (
+        match.state == State.CONSULTING
+        and match.terms_revision
+        and not unconfirmed(match, remaining)
+    ):
+        _fire(match, "agree", actor, "")
 
 
 def _simple(match: Match | int, name: str, actor, comment: str) -> Match:

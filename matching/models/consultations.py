@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lib.dates import day_time_text
 from matching.models.matches import Match
 
 
@@ -54,7 +55,8 @@ class ConsultationSlot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M} {self.place or self.online_url}"
+        # Local time with the weekday, as the admin's lists and choices show it.
+        return f"{day_time_text(self.starts_at)} {self.place or self.online_url}"
 
     @property
     def seats_left(self) -> int:

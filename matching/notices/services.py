@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lib import links
+from lib.dates import day_text
 from matching.matches.workflow import members_of
 from matching.models import Suggestion, SuggestionNotice
 from matching.scoring import adapter
@@ -231,7 +232,7 @@ def _send_expiring(side: str, post: Need | Offer, today: dt.date) -> list[Notifi
             "%(kind)s「%(title)s」は%(date)sに終了します。"
             "募集を続ける場合は終了日を延ばし、終える場合は募集を終了にしてください。"
         )
-        % {"kind": _side_label(side), "title": post.title, "date": post.ends_on.isoformat()},
+        % {"kind": _side_label(side), "title": post.title, "date": day_text(post.ends_on)},
         url=url,
         payload={
             "post": {"type": side, "id": post.pk},

@@ -21,9 +21,15 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_filter = ["grade", "evaluator", "publish_consent", "match__form"]
     search_fields = ["match__title", "organization__name", "effects", "problems", "next_steps"]
     list_select_related = ["match", "organization", "submitted_by"]
-    raw_id_fields = ["match", "organization", "submitted_by"]
-    readonly_fields = ["submitted_at"]
+    # Grades are given through ``evaluations.record_evaluation`` (the match pages, the
+    # API), which closes the evaluation step when the required grades are in; here the
+    # grade and who gave it are only read, and the notes may be corrected.
+    readonly_fields = ["match", "evaluator", "organization", "grade", "publish_consent",
+                       "submitted_by", "submitted_at"]  # fmt: skip
     date_hierarchy = "submitted_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class AnsweredFilter(admin.SimpleListFilter):

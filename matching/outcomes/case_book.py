@@ -36,9 +36,8 @@ logger = logging.getLogger(__name__)
 PUBLISHABLE_STATES = (Match.State.COMPLETED, Match.State.EVALUATED)
 
 
-def case_book() -> QuerySet[Match]:
-    """Completed matches whose public text a coordinator approved and that every party
-    still in the match agreed to publish, newest first."""
+def _consented_by_all() -> QuerySet[Match]:
+    """Completed (or evaluated) matches that every party still in agreed to publish."""
     consenting = PublicationConsent.objects.filter(
         match=OuterRef("match"), organization=OuterRef("organization"), consented=True
     )
@@ -46,12 +45,27 @@ def case_book() -> QuerySet[Match]:
         response=MatchParty.Response.DECLINED
     )
     return (
-        Match.objects.filter(state__in=PUBLISHABLE_STATES, publication__approved_at__isnull=False)
+        Match.objects.filter(state__in=PUBLISHABLE_STATES)
         .filter(Exists(parties))
         .exclude(Exists(parties.exclude(Exists(consenting))))
+    )
+
+
+def case_book() -> QuerySet[Match]:
+    """Completed matches whose public text a coordinator approved and that every party
+    still in the match agreed to publish, newest first."""
+    return (
+        _consented_by_all()
+        .filter(publication__approved_at__isnull=False)
         .select_related("form", "need", "offer", "publication")
         .order_by("-completed_at", "-pk")
     )
+
+
+def awaiting_approval() -> QuerySet[Match]:
+    """Cases every party agreed to publish whose public text no coordinator has approved
+    yet: the coordinator's approval is what keeps them out of the case book."""
+    return _consented_by_all().exclude(publication__approved_at__isnull=False)
 
 
 def is_public(match: Match) -> bool:

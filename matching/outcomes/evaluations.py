@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,13 @@ def evaluation_status(match: Match) -> dict[str, Any]:
             evaluator=Evaluation.Evaluator.COORDINATOR
         ).exists(),
     }
+
+
+def awaiting_coordinator_evaluation() -> QuerySet[Match]:
+    """Completed matches without the coordinator's evaluation (the step cannot close)."""
+    return Match.objects.filter(state=Match.State.COMPLETED).exclude(
+        evaluations__evaluator=Evaluation.Evaluator.COORDINATOR
+    )
 
 
 def next_evaluation_step(match: Match) -> str:

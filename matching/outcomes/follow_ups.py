@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import links
-from lib.dates import add_months, clock, local_date
+from lib.dates import add_months, clock, day_text, local_date
 from lib.errors import Conflict, Forbidden, Invalid
 from matching.matches.workflow import active_parties
 from matching.models import ContinuationFollowUp, Match
@@ -192,9 +192,7 @@ def answer_follow_up(
         if row.match.state not in DONE_STATES:
             raise Conflict(_("このマッチは完了していないため、継続状況を回答できません。"))
         if row.due_on > today:
-            raise Conflict(
-                _("この確認は%(due)sから回答できます。") % {"due": row.due_on.isoformat()}
-            )
+            raise Conflict(_("この確認は%(due)sから回答できます。") % {"due": day_text(row.due_on)})
         row.answer = answer
         row.reason = reason
         row.answered_by = user

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework.authtoken.models import Token
 
+from lib.dates import day_text
 from lib.errors import Forbidden, Invalid
 from matching.matches import workflow
 from matching.matches.audit import audit_actor
@@ -107,7 +108,7 @@ def request_deletion(organization: Organization, user, reason: str) -> DeletionR
         "privacy.deletion_requested",
         gettext("「%(name)s」からデータ削除の請求がありました") % {"name": organization.name},
         gettext("対応期限: %(due)s。管理画面の「削除の請求」から対応してください。")
-        % {"due": req.due_on.isoformat()},
+        % {"due": day_text(req.due_on)},
         url=f"/admin/organizations/deletionrequest/{req.pk}/change/",
         dedupe_key=f"privacy.deletion_requested:{req.pk}",
     )

@@ -165,6 +165,8 @@ ROWS: list[Row] = [
         ("coord_start_consulting", "相談を始める（コーディネーター画面） start consulting (coordinators' page)", "web", "POST /coord/matches/{accepted}/action/", "login 403 403 403 ok ok"),
         ("agree", "合意 agree", "api", "POST /api/v1/matches/{consulting}/transition/", "login ok 404 404 ok ok"),
         ("agree", "合意 agree", "web", "POST /my/matches/{consulting}/agree/", "login ok 404 404 ok ok"),
+        ("confirm_terms", "合意内容の確認（相手団体が記録した内容） confirm the terms another party recorded", "api", "POST /api/v1/matches/{terms_recorded}/confirm/", "login ok 404 404 403 403"),
+        ("confirm_terms", "合意内容の確認（相手団体が記録した内容） confirm the terms another party recorded", "web", "POST /my/matches/{terms_recorded}/transition/ confirm", "login ok 404 404 403 403"),
         ("activate", "実施を始める activate", "api", "POST /api/v1/matches/{agreed}/transition/", "login ok 404 404 ok ok"),
         ("activate", "実施を始める activate", "web", "POST /my/matches/{agreed}/transition/", "login ok 404 404 ok ok"),
         ("coord_activate", "実施を始める（コーディネーター画面） activate (coordinators' page)", "web", "POST /coord/matches/{agreed}/action/", "login 403 403 403 ok ok"),

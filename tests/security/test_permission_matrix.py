@@ -48,7 +48,7 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # --------------------------------------------------------------------------- the world
 def _build() -> dict[str, Any]:
     from rest_framework.authtoken.models import Token
-    from workflow_support import drive, suggest
+    from workflow_support import agree_terms, drive, suggest
 
     from matching.consultations import services as consultations
     from matching.consultations import slots as consultation_slots
@@ -135,6 +135,24 @@ def _build() -> dict[str, Any]:
             drive(match, state, coordinator)
         w[state] = match.pk
         w[f"{state}_title"] = match.title
+    # Terms recorded by the partner: the owner's confirmation is what is awaited.
+    recorded = drive(
+        workflow.create_match(
+            coordinator,
+            parties=[
+                workflow.PartySpec(partner_org, MatchParty.Role.NEED_POSTER),
+                workflow.PartySpec(owner_org, MatchParty.Role.OFFER_POSTER),
+            ],
+            need=make_need(partner_org, "合意内容の確認待ちのニーズ"),
+            offer=make_offer(owner_org, "合意内容の確認待ちのシーズ"),
+            title="権限テストのマッチ（合意内容の確認待ち）",
+            origin=Match.Origin.SUGGESTION,
+        ),
+        "consulting",
+        coordinator,
+    )
+    workflow.agree(recorded, users["partner"], **agree_terms(recorded))
+    w["terms_recorded"] = recorded.pk
     completed = Match.objects.get(pk=w["completed"])
     evaluations_mod.record_evaluation(
         completed, users["partner"], partner_org, "B", effects="協働推進課からの評価コメント"
@@ -776,6 +794,29 @@ def _(c: Cell) -> None:
     }
     r = c.api.post(f"/api/v1/matches/{c['consulting']}/transition/", body, format="json")
     c.check(r, changed=_terms_recorded(c))  # issue 13: recorded, then every party confirms
+
+
+def _owner_confirmed(c: Cell) -> bool:
+    from matching.models import MatchParty
+
+    party = MatchParty.objects.get(match_id=c["terms_recorded"], organization_id=c["owner_org"])
+    return party.confirmed_at is not None
+
+
+@scenario("confirm_terms", "api")
+def _(c: Cell) -> None:
+    body = {"organization": c["owner_org"]}
+    r = c.api.post(f"/api/v1/matches/{c['terms_recorded']}/confirm/", body, format="json")
+    c.check(r, changed=_owner_confirmed(c))
+    assert (_match_state(c["terms_recorded"]) == "agreed") == c.ok
+
+
+@scenario("confirm_terms", "web")
+def _(c: Cell) -> None:
+    body = {"action": "confirm", "organization": c["owner_org"]}
+    r = c.web.post(f"/my/matches/{c['terms_recorded']}/transition/", body)
+    c.check(r, changed=_owner_confirmed(c))
+    assert (_match_state(c["terms_recorded"]) == "agreed") == c.ok
 
 
 def _terms_recorded(c: Cell) -> bool:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import make_offer
 from django.utils import timezone
 from workflow_support import drive, two_party_match
 
 from matching.consultations.services import book
 from matching.consultations.slots import publish_slot
-from matching.models import ConsultationBooking
+from matching.models import ConsultationBooking, InterestRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +71,21 @@ def test_a_party_confirms_before_cancelling_a_booking(client, people, booked):
     before = html[: html.index(action)]
     assert before.rindex("<details") > before.rfind("</details>")
     assert "この予約を取り消しますか？" in html
+
+
+def test_a_member_confirms_before_withdrawing_a_request(client, people):
+    row = InterestRequest.objects.create(
+        organization=people["department"],
+        offer=make_offer(people["npo"], title="取り下げる前に確かめるシーズ"),
+        requested_by=people["staff"],
+    )
+    client.force_login(people["staff"])
+    html = client.get("/my/requests/").content.decode()
+    action = f'action="/my/requests/{row.pk}/withdraw/"'
+    assert action in html
+    # the withdrawing form sits inside a disclosure that asks first
+    before = html[: html.index(action)]
+    assert before.rindex("<details") > before.rfind("</details>")
+    assert "この依頼を取り下げますか？" in html and "はい、依頼を取り下げる" in html
+    row.refresh_from_db()
+    assert row.status == InterestRequest.Status.PENDING

@@ -135,6 +135,27 @@ def test_coordinator_evaluates_beside_the_parties_grades(client, people):
     assert "地域の担い手が育った" in html and "連絡の遅れ" in html
 
 
+def test_the_board_card_says_what_the_match_page_says(client, people):
+    coordinator = people["coordinator"]
+    client.force_login(coordinator)
+    answered = drive(two_party_match(people), "introduced", coordinator)
+    for party in answered.parties.all():
+        workflow.respond(answered, coordinator, party.organization, True)
+    evaluated = drive(two_party_match(people), "completed", coordinator)
+    record_evaluation(evaluated, people["member"], people["npo"], "A", "担い手が増えた")
+    record_evaluation(evaluated, people["staff"], people["department"], "B", "参加者が倍増")
+    html = client.get("/coord/matches/").content.decode()
+
+    def card(match) -> str:
+        start = html.index(f"/coord/matches/{match.pk}/")
+        end = html.find('<li class="coord-card', start)
+        return html[start : end if end > 0 else len(html)]
+
+    assert "次にすること: 相談を始める" in card(answered)
+    assert "各団体の回答を待つ" not in card(answered)
+    assert "次にすること: コーディネーターの評価を記入する" in card(evaluated)
+
+
 def test_parties_consent_and_the_coordinator_approves_the_public_text(client, people):
     match = drive(two_party_match(people), "completed", people["coordinator"])
     for user, org in (("member", "npo"), ("staff", "department")):
@@ -163,3 +184,61 @@ def test_an_overdue_answer_is_flagged_on_the_coordinator_match_page(client, peop
     client.force_login(people["coordinator"])
     html = _coord_page(client, match)
     assert "deadline-list" in html and "16日超過" in html
+
+
+def test_an_overdue_answer_is_flagged_for_the_party_that_owes_it(client, people):
+    match = drive(two_party_match(people), "introduced", people["coordinator"])
+    workflow.respond(match, people["staff"], people["department"], True)
+    Match.objects.filter(pk=match.pk).update(
+        response_due_on=timezone.localdate() - dt.timedelta(days=16)
+    )
+    client.force_login(people["member"])  # the NPO has not answered
+    html = _member_page(client, match)
+    assert "回答期限を過ぎています" in html and "16日超過" in html and "deadline-late" in html
+    client.force_login(people["staff"])  # the department has answered: nothing to flag
+    html = _member_page(client, match)
+    assert "回答期限を過ぎています" not in html and "回答期限" in html
+
+
+def test_the_coordinators_home_counts_their_own_lifecycle_steps(client, people):
+    coordinator = people["coordinator"]
+
+    def counts() -> dict[str, str]:
+        html = client.get("/coord/").content.decode()
+        found = {}
+        for label in ("相談を始められるマッチ", "コーディネーターの評価を待つマッチ",
+                      "事例集の公開文の承認を待つ事例"):  # fmt: skip
+            start = html.index(label)
+            number = html[start : html.index("</span>", start)].rsplit(">", 1)[1]
+            found[label] = number
+        return found
+
+    client.force_login(coordinator)
+    assert set(counts().values()) == {"0"}
+    answered = drive(two_party_match(people), "introduced", coordinator)
+    for party in answered.parties.all():
+        workflow.respond(answered, coordinator, party.organization, True)
+    done = drive(two_party_match(people), "completed", coordinator)
+    for user, org in (("member", "npo"), ("staff", "department")):
+        record_evaluation(done, people[user], people[org], "A", publish_consent=True)
+    assert counts() == {"相談を始められるマッチ": "1", "コーディネーターの評価を待つマッチ": "1",
+                        "事例集の公開文の承認を待つ事例": "1"}  # fmt: skip
+    record_evaluation(done, coordinator, None, "B")
+    case_book.approve_text(done, coordinator, "北区の見守りが広がった協働です。")
+    workflow.start_consulting(answered, coordinator)
+    assert set(counts().values()) == {"0"}
+
+
+def test_my_page_tells_each_match_as_it_stands(client, people):
+    # マイページ's list says what the match page says: not 「評価の記入をお願いします」 once
+    # the party has evaluated, and the terms to confirm while consulting.
+    coordinator = people["coordinator"]
+    done = drive(two_party_match(people), "completed", coordinator)
+    record_evaluation(done, people["member"], people["npo"], "A", "担い手が増えた")
+    terms = drive(two_party_match(people), "consulting", coordinator)
+    workflow.agree(terms, people["staff"], **agree_terms(terms))
+    client.force_login(people["member"])
+    html = client.get("/my/").content.decode()
+    assert "ほかの団体とコーディネーターの評価を待っています" in html
+    assert "評価の記入をお願いします" not in html
+    assert "記録された合意内容を確認してください" in html

@@ -2,7 +2,8 @@
 
 Overdue deadlines (``matching.matches.deadlines``: answers, minutes, follow-ups) with a
 link to each match, then the queues that wait for a coordinator (interest requests,
-matches to introduce, organizations to verify) and their unread notifications. Counts
+matches to introduce, to start consulting, to evaluate, case texts to approve,
+organizations to verify) and their unread notifications. Counts
 only; each links to the page where the work is done.
 """
 
@@ -14,8 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from matching.matches import deadlines
+from matching.matches import deadlines, workflow
 from matching.models import ConsultationBooking, InterestRequest, Match
+from matching.outcomes import case_book
+from matching.outcomes.evaluations import awaiting_coordinator_evaluation
 from notifications import services as notices
 from organizations.models import Organization
 from web.coordinator.helpers import coordinator_required
@@ -39,6 +42,23 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "label": _("紹介を待つマッチ（提案段階）"),
             "count": Match.objects.filter(state=Match.State.PROPOSED).count(),
+            "url": "coord:matches",
+        },
+        # The coordinator's own steps of the lifecycle (issue 13); the board's cards say
+        # the same next step.
+        {
+            "label": _("相談を始められるマッチ（すべての団体が前向き）"),
+            "count": workflow.ready_to_consult().count(),
+            "url": "coord:matches",
+        },
+        {
+            "label": _("コーディネーターの評価を待つマッチ"),
+            "count": awaiting_coordinator_evaluation().count(),
+            "url": "coord:matches",
+        },
+        {
+            "label": _("事例集の公開文の承認を待つ事例（すべての団体が同意済み）"),
+            "count": case_book.awaiting_approval().count(),
             "url": "coord:matches",
         },
         {

@@ -41,6 +41,10 @@ BOARD_DONE = [State.COMPLETED, State.EVALUATED]
 
 BOARD_ENDED = [State.DECLINED, State.CANCELLED]
 
+# Board cards whose next step is worked out as on the match page (cheap: the parties are
+# prefetched; a completed match asks which evaluations are in).
+BOARD_STEP_STATES = (*BOARD_OPEN, State.COMPLETED)
+
 NEXT_STEPS = {
     State.PROPOSED: _("双方の団体に紹介する"),
     State.INTRODUCED: _("各団体の回答を待つ"),
@@ -65,7 +69,13 @@ def match_board(request: HttpRequest) -> HttpResponse:
     overdue = deadlines.by_match(items)
     by_state: dict[str, list[Match]] = OrderedDict((s.value, []) for s in State)
     for match in _matches().order_by("-updated_at", "-pk"):
-        match.next_step = str(NEXT_STEPS.get(match.state, ""))
+        # The card says what the detail page says (who is still awaited); evaluated
+        # matches keep the short form (their publication is decided on the match page).
+        match.next_step = (
+            next_step(match)
+            if match.state in BOARD_STEP_STATES
+            else str(NEXT_STEPS.get(match.state, ""))
+        )
         match.deadlines = overdue.get(match.pk, [])
         by_state[match.state].append(match)
     for matches in by_state.values():

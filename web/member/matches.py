@@ -30,7 +30,7 @@ from matching.consultations.services import (
     reschedule,
     visible_bookings,
 )
-from matching.matches import history, workflow
+from matching.matches import deadlines, history, workflow
 from matching.matches.permissions import can_see_party_contacts, can_view_match
 from matching.models import ConsultationSlot, Match
 from matching.models.matches import MatchParty
@@ -149,6 +149,8 @@ def _match_page(request: HttpRequest, match: Match, *, status: int = 200, **form
         "show_contacts": _contacts_shown(request, match, parties),
         "history": history.entries(match),
         "show_due": match.state == Match.State.INTRODUCED and match.response_due_on,
+        # The party's own answer that is overdue, flagged as on the coordinator's pages.
+        "own_overdue": _own_overdue_answer(match, own),
         "terms_recorded": bool(match.terms_revision),
         "to_confirm": workflow.unconfirmed(match, [p for p in own if p in active])
         if "confirm" in actions
@@ -185,30 +187,18 @@ def _match_page(request: HttpRequest, match: Match, *, status: int = 200, **form
             for p in awaiting
         ],
         "follow_ups": follow_ups,
-        "next_step": party_next_step(user, match, own),
+        "next_step": next_step(user, match),
         "reason_form": forms.get("reason_form") or ReasonForm(),
     }
     return render(request, "member/match_detail.html", context, status=status)
 
 
-def party_next_step(user, match: Match, own: list[MatchParty]) -> str:
-    """What happens next for this party; the agreement's confirmations and the
-    evaluations are told as they stand (``web.member.posts.next_step`` for the rest)."""
-    if match.state == Match.State.CONSULTING and match.terms_revision:
-        mine = workflow.unconfirmed(match, [p for p in own if p.response != "declined"])
-        if mine:
-            return _("記録された合意内容を確認してください")
-        others = workflow.unconfirmed(match)
-        if others:
-            return _("ほかの団体の確認を待っています（未確認: %(names)s）") % {
-                "names": "、".join(p.organization.name for p in others)
-            }
-    if match.state == Match.State.COMPLETED:
-        awaiting = evaluation_status(match)["awaiting"]
-        if any(o.pk in user.organization_ids() for o in awaiting):
-            return _("評価の記入をお願いします")
-        return _("ほかの団体とコーディネーターの評価を待っています")
-    return next_step(user, match)
+def _own_overdue_answer(match: Match, own: list[MatchParty]) -> deadlines.Overdue | None:
+    if match.state != Match.State.INTRODUCED or not match.response_due_on:
+        return None
+    keys = {f"answer:party:{p.pk}" for p in own}
+    items = deadlines.overdue_answers(timezone.localdate(), [match.pk])
+    return next((item for item in items if item.key in keys), None)
 
 
 @login_required

@@ -26,6 +26,7 @@ from matching.matches import workflow
 from matching.matches.interest import create_interest_request
 from matching.models import InterestRequest, Match, Suggestion
 from matching.models.matches import MatchParty
+from matching.outcomes.evaluations import evaluation_status
 from matching.scoring import adapter
 from notifications import services as notices
 from organizations.permissions import can_post_for
@@ -63,13 +64,28 @@ def next_step(user, match: Match) -> str:
     state = match.state
     if state in workflow.RESPOND_STATES and own_pending:
         return _("紹介への回答をお願いします")
+    # The agreement's confirmations and the evaluations, told as they stand (マイページ and
+    # the match page say the same).
+    if state == Match.State.CONSULTING and match.terms_revision:
+        own = [p for p in workflow.active_parties(match) if user.is_member_of(p.organization_id)]
+        if workflow.unconfirmed(match, own):
+            return _("記録された合意内容を確認してください")
+        others = workflow.unconfirmed(match)
+        if others:
+            return _("ほかの団体の確認を待っています（未確認: %(names)s）") % {
+                "names": "、".join(p.organization.name for p in others)
+            }
+    if state == Match.State.COMPLETED:
+        awaiting = evaluation_status(match)["awaiting"]
+        if any(user.is_member_of(o.pk) for o in awaiting):
+            return _("評価の記入をお願いします")
+        return _("ほかの団体とコーディネーターの評価を待っています")
     steps = {
         "proposed": _("コーディネーターが紹介の準備をしています"),
         "introduced": _("相手の団体の回答を待っています"),
         "consulting": _("事前相談で協働の内容を話し合ってください"),
         "agreed": _("協働の開始に向けて準備してください"),
         "active": _("協働を実施中です。終わったら完了の報告をお願いします"),
-        "completed": _("評価の記入をお願いします"),
     }
     return steps.get(state, _("この協働は終了しました"))
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from lib.dates import day_text
 from matching.privacy import erasure, export
 from organizations.models import DeletionRequest, Membership, Organization
 from web.errors import field_errors
@@ -98,7 +99,7 @@ def privacy_delete(request: HttpRequest, pk: int) -> HttpResponse:
                     "削除の請求を受け付けました。コーディネーターが%(due)sまでに対応し、"
                     "お知らせします。"
                 )
-                % {"due": req.due_on.isoformat()},
+                % {"due": day_text(req.due_on)},
             )
             return redirect("member-privacy")
     return _page(request, {org.pk: form}, status=400)

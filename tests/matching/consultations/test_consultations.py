@@ -551,8 +551,9 @@ def test_api_slot_publishing_and_listing(ctx, api):
     in_range = _as(api, ctx["coordinator"]).get(
         "/api/v1/consultation-slots/",
         {
-            "from": (start - dt.timedelta(hours=1)).date().isoformat(),
-            "to": start.date().isoformat(),
+            # local dates (the API reads them in Japan time; UTC is a day behind at night)
+            "from": timezone.localtime(start - dt.timedelta(hours=1)).date().isoformat(),
+            "to": timezone.localdate(start).isoformat(),
         },
     )
     assert new_id in {s["id"] for s in in_range.json()["results"]}

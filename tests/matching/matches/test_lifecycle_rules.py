@@ -118,6 +118,34 @@ def test_a_coordinator_records_terms_but_does_not_confirm_for_a_party(people, ap
     assert _state(match) == "consulting"
 
 
+def test_when_the_only_party_still_to_confirm_leaves_the_others_are_agreed(people, api):
+    coordinator = people["coordinator"]
+    match = two_party_match(people)
+    workflow.add_party(match, coordinator, people["group"], MatchParty.Role.PARTNER)
+    match = drive(match, "consulting", coordinator)
+    workflow.agree(match, people["member"], **agree_terms(match))
+    workflow.confirm_terms(match, people["staff"], people["department"])
+    assert _state(match) == "consulting"  # the partner has not confirmed
+    body = {"action": "decline", "organization": people["group"].pk, "reason": "体制が整わない"}
+    r = as_user(api, people["other"]).post(url(match, "transition/"), body, format="json")
+    assert r.status_code == 200, r.data
+    assert r.data["state"] == "agreed"
+    assert Match.objects.get(pk=match.pk).agreed_at is not None
+    names = list(MatchTransition.objects.filter(match=match).values_list("name", flat=True))
+    assert names[-2:] == ["party_declined", "agree"]
+
+
+def test_a_party_leaving_before_the_others_confirmed_leaves_it_consulting(people, api):
+    coordinator = people["coordinator"]
+    match = two_party_match(people)
+    workflow.add_party(match, coordinator, people["group"], MatchParty.Role.PARTNER)
+    match = drive(match, "consulting", coordinator)
+    workflow.agree(match, people["member"], **agree_terms(match))
+    body = {"action": "decline", "organization": people["group"].pk, "reason": "体制が整わない"}
+    r = as_user(api, people["other"]).post(url(match, "transition/"), body, format="json")
+    assert r.status_code == 200 and r.data["state"] == "consulting"
+
+
 def test_confirming_before_any_terms_is_409(people, api):
     match = drive(two_party_match(people), "consulting", people["coordinator"])
     r = as_user(api, people["member"]).post(url(match, "confirm/"))

@@ -569,3 +569,33 @@ def test_admin_pages(people, client):
     # the state is read-only in the admin: it moves only through the workflow
     page = client.get(f"/admin/matching/match/{match.pk}/change/").content.decode()
     assert 'name="state"' not in page and "相談中" in page
+
+
+def test_admin_cannot_add_or_remove_parties_behind_the_workflow(people, client):
+    # A party added in the admin while consulting would skip the confirmation of the
+    # terms (and the history); parties come and go only through the workflow.
+    match = drive(two_party_match(people), "consulting", people["coordinator"])
+    parties = list(match.parties.order_by("pk"))
+    client.force_login(people["admin"])
+    page = client.get(f"/admin/matching/match/{match.pk}/change/").content.decode()
+    assert 'name="parties-0-organization"' not in page  # the rows are read-only
+    data = {
+        "title": match.title, "origin": match.origin, "need": match.need_id,
+        "offer": match.offer_id, "coordinator": people["coordinator"].pk,
+        "decline_reason": "",
+        "parties-TOTAL_FORMS": len(parties) + 1, "parties-INITIAL_FORMS": len(parties),
+        "parties-MIN_NUM_FORMS": 0, "parties-MAX_NUM_FORMS": 1000,
+        f"parties-{len(parties)}-organization": people["group"].pk,
+        f"parties-{len(parties)}-role": "partner",
+        f"parties-{len(parties)}-match": match.pk,
+        "parties-0-DELETE": "on",
+        "transitions-TOTAL_FORMS": 0, "transitions-INITIAL_FORMS": 0,
+        "transitions-MIN_NUM_FORMS": 0, "transitions-MAX_NUM_FORMS": 1000,
+    }  # fmt: skip
+    for i, party in enumerate(parties):
+        data[f"parties-{i}-id"] = party.pk
+        data[f"parties-{i}-match"] = match.pk
+        data[f"parties-{i}-organization"] = party.organization_id
+        data[f"parties-{i}-role"] = party.role
+    client.post(f"/admin/matching/match/{match.pk}/change/", data)
+    assert list(match.parties.order_by("pk")) == parties

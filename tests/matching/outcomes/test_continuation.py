@@ -228,7 +228,7 @@ def test_bad_answers(people, follow_up, answer, reason, error, status):
 def test_answer_twice_or_too_early(people, follow_up):
     with pytest.raises(errors.Conflict) as err:
         follow_ups.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 29))
-    assert "2026-09-30" in str(err.value.message)
+    assert "2026年9月30日(水)" in str(err.value.message)  # with its weekday
     follow_ups.answer_follow_up(follow_up, people["member"], "continued", today=D(2026, 9, 30))
     with pytest.raises(errors.Conflict):
         follow_ups.answer_follow_up(

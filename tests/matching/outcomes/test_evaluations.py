@@ -303,3 +303,16 @@ def test_simultaneous_last_evaluations_fire_the_transition_once(
     assert errors == []
     assert _state(match) == "evaluated"
     assert len(stub.calls) == 1
+
+
+def test_the_admin_neither_adds_grades_nor_changes_them(people, match, workflow, client):
+    # A grade given in the admin would skip the service (and the close of the evaluation
+    # step); the admin reads grades and may only correct the notes.
+    evaluation = evaluations_mod.record_evaluation(
+        match, people["member"], people["npo"], "B", effects="担い手が増えた"
+    )
+    client.force_login(people["admin"])
+    assert client.get("/admin/matching/evaluation/add/").status_code == 403
+    page = client.get(f"/admin/matching/evaluation/{evaluation.pk}/change/").content.decode()
+    assert page.count('name="effects"') == 1
+    assert 'name="grade"' not in page and 'name="organization"' not in page
