@@ -46,6 +46,13 @@ KINDS: dict[str, object] = {
     "organization.kind_changed": _("団体の種別の変更"),
     "deadline.overdue": _("期限切れの対応（コーディネーター向け）"),
     "privacy.deletion_requested": _("団体のデータ削除の請求（コーディネーター向け）"),
+    "meeting.registered": _("交流の場への参加確定"),
+    "meeting.waitlisted": _("交流の場のキャンセル待ち"),
+    "meeting.promoted": _("交流の場のキャンセル待ちからの参加確定"),
+    "meeting.pending": _("交流の場への申込の受付（承認待ち）"),
+    "meeting.approval_requested": _("交流の場への申込の承認のお願い（主催者向け）"),
+    "meeting.declined": _("交流の場への申込のお断り"),
+    "meeting.cancelled": _("交流の場の中止"),
 }
 
 # Without a preference, everything is emailed except the 情報発信 digest content.

@@ -54,6 +54,10 @@ IMPORTANT_KINDS: frozenset[str] = frozenset(
         "consultation.reminder_day",
         "post.expiring",
         "organization.kind_changed",
+        "meeting.promoted",
+        "meeting.declined",
+        "meeting.cancelled",
+        "meeting.approval_requested",
     }
     | COORDINATOR_KINDS
 )

@@ -22,6 +22,7 @@ PRODUCTION_PACKAGES = (
     "tsunagu",
     "web",
     "demo",
+    "meetings",
     "matching",
     "proposals",
     "organizations",

@@ -41,8 +41,9 @@ COORDINATOR_PERMISSIONS: list[tuple[str, str, tuple[str, ...]]] = [
 # Apps whose every model coordinators may view (suggestions, matches, slots, scoring
 # settings…). Changing the scoring weights stays with platform admins. Not included: the
 # audit log (auditlog), which records the coordinators' own actions: it is the platform
-# admin's and the auditor's.
-COORDINATOR_VIEW_APPS = ("matching",)
+# admin's and the auditor's. Meetings are viewed only: their registrations change through
+# meetings.services (seats, waitlist, notices), never by hand.
+COORDINATOR_VIEW_APPS = ("matching", "meetings")
 
 
 def coordinator_permissions() -> QuerySet[Permission]:

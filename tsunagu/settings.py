@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "proposals",
     "matching",
     "notifications",
+    # 交流の場 (exchange meetings, registrations, waitlists).
+    "meetings",
     # All HTML pages (public, member, coordinator), their templates and static files.
     "web",
     # The demo city (manage.py load_demo; `up` loads it).
@@ -264,6 +266,10 @@ SPECTACULAR_SETTINGS = {
         "RescoreRunStatusEnum": "matching.models.RescoreRun.Status",
         "MatchStateEnum": "matching.models.Match.State",
         "MatchPartyRoleEnum": "matching.models.MatchParty.Role",
+        "MeetingStatusEnum": "meetings.models.Meeting.Status",
+        "MeetingKindEnum": "meetings.models.Meeting.Kind",
+        "RegistrationModeEnum": "meetings.models.Meeting.RegistrationMode",
+        "RegistrationStatusEnum": "meetings.models.Registration.Status",
     },
 }
 

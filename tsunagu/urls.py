@@ -16,6 +16,7 @@ from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 
 from matching import api_urls as matching_api
+from meetings import api_urls as meetings_api
 from notifications import api_urls as notifications_api
 from organizations import api_urls as organizations_api
 from proposals import api_urls as proposals_api
@@ -29,7 +30,13 @@ admin.site.index_title = "管理メニュー"
 api_root = routers.APIRootView.as_view(
     api_root_dict={
         prefix: f"{basename}-list"
-        for module in (organizations_api, proposals_api, matching_api, notifications_api)
+        for module in (
+            organizations_api,
+            proposals_api,
+            matching_api,
+            meetings_api,
+            notifications_api,
+        )
         for prefix, _viewset, basename in module.router.registry
     }
 )
@@ -44,6 +51,7 @@ urlpatterns = [
     path("api/v1/", include("organizations.api_urls")),
     path("api/v1/", include("proposals.api_urls")),
     path("api/v1/", include("matching.api_urls")),
+    path("api/v1/", include("meetings.api_urls")),
     path("api/v1/", include("notifications.api_urls")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -29,6 +29,8 @@ from schemathesis.checks import (
 )
 from workflow_support import drive, two_party_match
 
+from meetings import services as meetings
+
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
@@ -75,6 +77,7 @@ def world(people, settings, in_process):
     offer = make_offer(people["npo"], fields=["welfare"], areas=["t-kita"])
     match = drive(two_party_match(people), "consulting", people["coordinator"])
     slot = ConsultationSlot.objects.first()
+    meeting = make_meeting(people["department"], people["staff"])
     return {
         "people": people,
         "ids": {
@@ -83,8 +86,23 @@ def world(people, settings, in_process):
             "organizations": people["npo"].pk,
             "matches": match.pk,
             "consultation-slots": slot.pk if slot else 1,
+            "meetings": meeting.pk,
         },
     }
+
+
+def make_meeting(organizer, user):
+    """A published meeting (open registration) for the path ids to point at."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = timezone.now() + dt.timedelta(days=10)
+    meeting = meetings.create_meeting(
+        user, organizer, kind="exchange", title="ファジングの交流会", starts_at=start,
+        ends_at=start + dt.timedelta(hours=2), capacity=5,
+    )  # fmt: skip
+    return meetings.publish(meeting, user)
 
 
 def _token(user) -> dict[str, str]:

@@ -173,6 +173,31 @@ def _build() -> dict[str, Any]:
     consulting = Match.objects.get(pk=w["consulting"])
     w["booking"] = consultations.book(booked_slot, consulting, users["owner"]).pk
 
+    # Meetings (交流の場): organized by the owner's organization or by the partner's.
+    from meetings import services as meetings
+
+    def meeting(organizer, user, title: str, publish: bool = True, **extra):
+        start = timezone.now() + dt.timedelta(days=12)
+        made = meetings.create_meeting(
+            user, organizer, kind="exchange", title=title, starts_at=start,
+            ends_at=start + dt.timedelta(hours=2), capacity=10, **extra,
+        )  # fmt: skip
+        return meetings.publish(made, user) if publish else made
+
+    owned = meeting(owner_org, users["owner"], "権限テストの交流会")
+    w["meeting"] = owned.pk
+    meetings.register(owned, partner_org, users["partner"], 2, ["権限 参加者名", "権限 次郎"])
+    w["draft_meeting"] = meeting(owner_org, users["owner"], "権限テストの下書き会合", False).pk
+    w["open_meeting"] = meeting(partner_org, users["partner"], "協働推進課の交流会").pk
+    partner_meeting = meeting(partner_org, users["partner"], "協働推進課の意見交換会")
+    w["partner_meeting"] = partner_meeting.pk
+    w["own_registration"] = meetings.register(partner_meeting, owner_org, users["owner"], 1).pk
+    approval = meeting(
+        owner_org, users["owner"], "権限テストの承認制の会", registration_mode="approval"
+    )
+    w["approval_meeting"] = approval.pk
+    w["pending_registration"] = meetings.register(approval, partner_org, users["partner"], 1).pk
+
     w["notifications"] = {
         role: Notification.objects.create(
             recipient=user, kind="test", title=f"権限テストの通知（{role}）"
@@ -980,6 +1005,114 @@ def _(c: Cell) -> None:
 def _(c: Cell) -> None:
     r = c.web.get(f"/my/consultations/{c['booking']}.ics")
     c.check(r, shown=_has(r, "BEGIN:VCALENDAR", "Room-7F"))
+
+
+# --------------------------------------------------------------------------- meetings
+def _meeting(pk: int):
+    from meetings.models import Meeting
+
+    return Meeting.objects.get(pk=pk)
+
+
+def _registration_status(pk: int) -> str:
+    from meetings.models import Registration
+
+    return Registration.objects.get(pk=pk).status
+
+
+@scenario("meeting_list", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/meetings/")
+    c.check(r, shown=_has(r, "権限テストの交流会"))
+
+
+@scenario("meeting_detail", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['meeting']}/")
+    c.check(r, shown=_has(r, "権限テストの交流会", '"seats_left":8'))
+
+
+@scenario("meeting_names", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['meeting']}/")
+    c.check(r, shown=_has(r, "権限 参加者名"))
+
+
+@scenario("meeting_draft", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['draft_meeting']}/")
+    c.check(r, shown=_has(r, "権限テストの下書き会合"))
+
+
+@scenario("meeting_create", "api")
+def _(c: Cell) -> None:
+    from meetings.models import Meeting
+
+    start = timezone.now() + dt.timedelta(days=20)
+    body = {"kind": "training", "organizer": c["owner_org"], "title": "権限テストの新しい研修",
+            "starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+            "capacity": 20}  # fmt: skip
+    r = c.api.post("/api/v1/meetings/", body, format="json")
+    c.check(r, changed=Meeting.objects.filter(title="権限テストの新しい研修").exists())
+
+
+@scenario("meeting_edit", "api")
+def _(c: Cell) -> None:
+    r = c.api.patch(f"/api/v1/meetings/{c['meeting']}/", {"venue_name": "Hall-9"}, format="json")
+    c.check(r, changed=_meeting(c["meeting"]).venue_name == "Hall-9")
+
+
+@scenario("meeting_publish", "api")
+def _(c: Cell) -> None:
+    r = c.api.post(f"/api/v1/meetings/{c['draft_meeting']}/publish/")
+    c.check(r, changed=_meeting(c["draft_meeting"]).status == "published")
+
+
+@scenario("meeting_cancel", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/meetings/{c['meeting']}/cancel/"
+    r = c.api.post(url, {"reason": "会場の都合"}, format="json")
+    c.check(r, changed=_meeting(c["meeting"]).status == "cancelled")
+
+
+@scenario("meeting_invite", "api")
+def _(c: Cell) -> None:
+    from meetings.models import Invitation
+
+    url = f"/api/v1/meetings/{c['meeting']}/invitations/"
+    r = c.api.post(url, {"organization": c["partner_org"]}, format="json")
+    c.check(r, changed=Invitation.objects.filter(meeting_id=c["meeting"]).exists())
+
+
+@scenario("meeting_register", "api")
+def _(c: Cell) -> None:
+    from meetings.models import Registration
+
+    url = f"/api/v1/meetings/{c['open_meeting']}/registrations/"
+    r = c.api.post(url, {"organization": c["owner_org"], "attendees": 2}, format="json")
+    made = Registration.objects.filter(meeting_id=c["open_meeting"], organization_id=c["owner_org"])
+    c.check(r, changed=made.exists())
+
+
+@scenario("registration_cancel", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/meetings/{c['partner_meeting']}/registrations/{c['own_registration']}/cancel/"
+    r = c.api.post(url)
+    c.check(r, changed=_registration_status(c["own_registration"]) == "cancelled")
+
+
+@scenario("registration_approve", "api")
+def _(c: Cell) -> None:
+    rid = c["pending_registration"]
+    r = c.api.post(f"/api/v1/meetings/{c['approval_meeting']}/registrations/{rid}/approve/")
+    c.check(r, changed=_registration_status(rid) == "registered")
+
+
+@scenario("registration_decline", "api")
+def _(c: Cell) -> None:
+    rid = c["pending_registration"]
+    r = c.api.post(f"/api/v1/meetings/{c['approval_meeting']}/registrations/{rid}/decline/")
+    c.check(r, changed=_registration_status(rid) == "declined")
 
 
 # --------------------------------------------------------------------------- outcomes
