@@ -113,6 +113,11 @@ class MatchAdmin(admin.ModelAdmin):
         ),
     )
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A match is the record the city reports on (history, evaluations, the case book);
+        # it ends by cancel/decline in the workflow, and personal data leaves by erasure.
+        return False
+
     def get_search_results(self, request, queryset, search_term):
         queryset, _dup = super().get_search_results(request, queryset, search_term)
         return queryset, True  # searching parties can repeat a match
@@ -142,5 +147,13 @@ class InterestRequestAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["organization__name", "need__title", "offer__title", "message"]
     list_select_related = ["organization", "need", "offer", "requested_by"]
-    autocomplete_fields = ["organization", "need", "offer"]
-    readonly_fields = ["requested_by", "handled_by", "handled_at", "match", "created_at"]
+    # Requests are sent, accepted, declined and withdrawn through matching.matches.interest
+    # (with their notices); the admin only shows them.
+    readonly_fields = ["organization", "need", "offer", "message", "status", "requested_by",
+                       "handled_by", "handled_at", "match", "created_at"]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -54,9 +54,17 @@ class ContinuationFollowUpAdmin(admin.ModelAdmin):
     list_filter = ["months", AnsweredFilter, "answer", "match__form", "due_on"]
     search_fields = ["match__title", "organization__name", "reason"]
     list_select_related = ["match", "organization"]
-    raw_id_fields = ["match", "organization", "answered_by"]
-    readonly_fields = ["sent_at", "reminded_at", "answered_at"]
+    # Follow-ups are planned by the workflow and answered by the parties (follow_ups.py):
+    # the continuation rate the council sees is computed from them, so the admin only shows.
+    readonly_fields = ["match", "organization", "months", "due_on", "sent_at", "reminded_at",
+                       "answer", "reason", "answered_by", "answered_at"]  # fmt: skip
     date_hierarchy = "due_on"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

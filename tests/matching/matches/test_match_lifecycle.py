@@ -599,3 +599,25 @@ def test_admin_cannot_add_or_remove_parties_behind_the_workflow(people, client):
         data[f"parties-{i}-role"] = party.role
     client.post(f"/admin/matching/match/{match.pk}/change/", data)
     assert list(match.parties.order_by("pk")) == parties
+
+
+def test_admin_only_shows_requests_follow_ups_and_cannot_delete_matches(people, client):
+    # Interest requests, continuation follow-ups and matches change only through their
+    # services (with notices, history and the council's figures); the admin shows them.
+    from matching.models import ContinuationFollowUp, InterestRequest
+
+    match = drive(two_party_match(people), "completed", people["coordinator"])
+    follow_up = ContinuationFollowUp.objects.filter(match=match).first()  # planned at completion
+    assert follow_up is not None
+    request = InterestRequest.objects.create(
+        organization=people["group"], need=match.need, requested_by=people["other"],
+        message="お話ししたいです",
+    )  # fmt: skip
+    client.force_login(people["admin"])
+    for model, pk in (("interestrequest", request.pk), ("continuationfollowup", follow_up.pk)):
+        assert client.get(f"/admin/matching/{model}/add/").status_code == 403
+        page = client.get(f"/admin/matching/{model}/{pk}/change/").content.decode()
+        assert 'name="status"' not in page and 'name="answer"' not in page
+        assert client.get(f"/admin/matching/{model}/{pk}/delete/").status_code == 403
+    assert client.get(f"/admin/matching/match/{match.pk}/delete/").status_code == 403
+    assert InterestRequest.objects.filter(pk=request.pk).exists()
