@@ -260,10 +260,8 @@ def select(
 
 
 class OfferRanking:
-    """Ranking offers for needs, for any ``_rank`` (one index or layered ones)."""
-
-    def _rank(self, query: Any, **kwargs: Any) -> list[Suggestion]:
-        raise NotImplementedError
+    """Ranking offers for needs; the class it is mixed into provides ``_rank(query, **options)``
+    (one index: ``index._PostIndex``; layered ones: ``Layered``)."""
 
     def top_offers(
         self,
@@ -306,10 +304,7 @@ class OfferRanking:
 
 
 class NeedRanking:
-    """Ranking needs for an offer, for any ``_rank``."""
-
-    def _rank(self, query: Any, **kwargs: Any) -> list[Suggestion]:
-        raise NotImplementedError
+    """Ranking needs for an offer; the class it is mixed into provides ``_rank``."""
 
     def top_needs(
         self,
