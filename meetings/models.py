@@ -6,11 +6,14 @@ per organization and meeting)."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from matching.models import InterestRequest
 from organizations.models import Area, Field, Organization
 from proposals.models import Need, Offer
 
@@ -91,6 +94,16 @@ class Meeting(models.Model):
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("中止日時"), null=True, blank=True)
     cancel_reason = models.TextField(_("中止の理由"), max_length=2000, blank=True)
+    # After the meeting (meetings.reports): the minutes are for the organizer, coordinators
+    # and the organizations that took part; the report (開催報告) is public once published.
+    minutes = models.TextField(_("議事録"), max_length=20000, blank=True)
+    report = models.TextField(_("開催報告"), max_length=10000, blank=True)
+    report_published_at = models.DateTimeField(_("開催報告の公開日時"), null=True, blank=True)
+    held_at = models.DateTimeField(_("開催済みにした日時"), null=True, blank=True)
+    # When the post-meeting form (「もっと話したい団体」) was sent to the participants.
+    wishes_requested_at = models.DateTimeField(
+        _("参加後アンケートの送信日時"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
@@ -114,6 +127,10 @@ class Meeting(models.Model):
     @property
     def effective_deadline(self):
         return self.registration_deadline or self.starts_at
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Registration(models.Model):
@@ -148,6 +165,13 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("申込日時"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    # Check-in on the day (meetings.attendance): the QR code of a registration carries this
+    # token; it opens the check-in for the organizer.
+    checkin_token = models.CharField(
+        _("受付用コード"), max_length=43, unique=True, default=_new_token, editable=False
+    )
+    checked_in_at = models.DateTimeField(_("受付日時"), null=True, blank=True)
+    attended_people = models.PositiveIntegerField(_("出席人数"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -177,7 +201,9 @@ ACTIVE_STATUSES = (
 
 
 class Invitation(models.Model):
-    """An organization invited to an invitation-only meeting (招待制)."""
+    """An organization invited to a meeting: required to register for an invitation-only
+    one (招待制), a personal call to come for the others. ``suggested``: picked from the
+    scoring engine's list (meetings.invitations)."""
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("会合"), on_delete=models.CASCADE, related_name="invitations"
@@ -196,6 +222,8 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
+    suggested = models.BooleanField(_("エンジンの提案から"), default=False)
+    score = models.FloatField(_("提案時の点数"), null=True, blank=True)
     created_at = models.DateTimeField(_("招待日時"), auto_now_add=True)
 
     class Meta:
@@ -208,3 +236,135 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} — {self.organization}"
+
+
+class TableGroup(models.Model):
+    """A table of a 交流会 (グループ分け), saved by the organizer (meetings.tables)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会合"), on_delete=models.CASCADE, related_name="tables"
+    )
+    number = models.PositiveIntegerField(_("テーブル番号"))
+    name = models.CharField(_("テーブル名"), max_length=100, blank=True)
+    # Why these organizations sit together: a list of short sentences
+    # (「子育て支援課のテーマ ↔ 〇〇の会のできること」).
+    explanation = models.JSONField(_("組み合わせの理由"), default=list, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["meeting", "number"]
+        verbose_name = _("テーブル")
+        verbose_name_plural = _("テーブル")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="table_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} — {self.number}"
+
+
+class TableSeat(models.Model):
+    """A registration seated at a table (one table per registration)."""
+
+    table = models.ForeignKey(
+        TableGroup, verbose_name=_("テーブル"), on_delete=models.CASCADE, related_name="seats"
+    )
+    registration = models.OneToOneField(
+        Registration, verbose_name=_("参加申込"), on_delete=models.CASCADE, related_name="seat"
+    )
+
+    class Meta:
+        ordering = ["table", "registration__organization__name", "pk"]
+        verbose_name = _("席")
+        verbose_name_plural = _("席")
+
+    def __str__(self) -> str:
+        return f"{self.table}: {self.registration.organization}"
+
+
+class Wish(models.Model):
+    """「もっと話したい団体」 from the post-meeting form (meetings.wishes): one
+    organization that took part names another. It becomes an interest request in the
+    coordinators' queue, marked with the meeting."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会合"), on_delete=models.CASCADE, related_name="wishes"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("希望した団体"),
+        on_delete=models.CASCADE,
+        related_name="meeting_wishes",
+    )
+    target = models.ForeignKey(
+        Organization,
+        verbose_name=_("話したい団体"),
+        on_delete=models.CASCADE,
+        related_name="meeting_wished_by",
+    )
+    message = models.TextField(_("ひとこと"), max_length=2000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回答した人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    interest_request = models.ForeignKey(
+        InterestRequest,
+        verbose_name=_("紹介の依頼"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meeting_wishes",
+    )
+    created_at = models.DateTimeField(_("回答日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "created_at", "pk"]
+        verbose_name = _("参加後の希望")
+        verbose_name_plural = _("参加後の希望")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "organization", "target"], name="wish_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(organization=models.F("target")), name="wish_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.organization} → {self.target}"
+
+
+def _photo_path(photo: MeetingPhoto, filename: str) -> str:
+    return f"meetings/{photo.meeting_id}/{secrets.token_hex(8)}-{filename[-80:]}"
+
+
+class MeetingPhoto(models.Model):
+    """A photo of the public 開催報告 (optional)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会合"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("写真"), upload_to=_photo_path)
+    caption = models.CharField(_("説明"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録した人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "created_at", "pk"]
+        verbose_name = _("開催報告の写真")
+        verbose_name_plural = _("開催報告の写真")
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name

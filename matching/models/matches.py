@@ -115,6 +115,7 @@ class Match(FSMModelMixin, models.Model):
         SUGGESTION = "suggestion", _("エンジンの提案")
         INTEREST = "interest", _("団体からの紹介依頼")
         COORDINATOR = "coordinator", _("コーディネーターが作成")
+        MEETING = "meeting", _("交流の場での出会い")
 
     title = models.CharField(_("名称"), max_length=200)
     need = models.ForeignKey(
@@ -136,6 +137,9 @@ class Match(FSMModelMixin, models.Model):
     origin = models.CharField(
         _("きっかけ"), max_length=20, choices=Origin.choices, default=Origin.SUGGESTION
     )
+    # Where it started, in words (「交流会『…』（12月1日）から」): kept from the interest
+    # request; matching knows meetings only by this text (meetings sits above matching).
+    origin_note = models.CharField(_("きっかけの詳細"), max_length=300, blank=True)
     score = models.FloatField(_("提案時の点数"), null=True, blank=True)
     state = FSMField(
         _("状態"), default=State.PROPOSED, choices=State.choices, protected=True, db_index=True
@@ -385,6 +389,9 @@ class InterestRequest(models.Model):
         related_name="interest_requests",
     )
     message = models.TextField(_("メッセージ"), max_length=2000, blank=True)
+    # Set when the request came from a meeting's post-meeting form (meetings.wishes): the
+    # queue shows 「交流の場から」 and the match keeps the origin.
+    origin_note = models.CharField(_("きっかけ"), max_length=300, blank=True)
     status = models.CharField(
         _("状態"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
