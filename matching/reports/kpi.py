@@ -63,7 +63,7 @@ def _matches_created(start: dt.date, end: dt.date):
     return Match.objects.filter(created_at__gte=_aware(start), created_at__lt=_aware(end))
 
 
-def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+def months_between(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
     months, (year, month) = [], (start.year, start.month)
     while dt.date(year, month, 1) < end:
         months.append((year, month))
@@ -85,7 +85,7 @@ def matches_per_month(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
             "label": _("%(year)s年%(month)s月") % {"year": year, "month": month},
             "count": counts.get((year, month), 0),
         }
-        for year, month in _months(start, end)
+        for year, month in months_between(start, end)
     ]
 
 
@@ -247,7 +247,7 @@ def posts_without_suggestion(
 
 
 # --- The dashboard, all at once ------------------------------------------------------
-def _chart(rows, label_key, value_key, series, *, percent=False, horizontal=False):
+def chart(rows, label_key, value_key, series, *, percent=False, horizontal=False):
     return {
         "labels": [str(row[label_key]) for row in rows],
         "values": [
@@ -290,11 +290,11 @@ def dashboard(fy: int) -> dict[str, Any]:
     data["consultations"]["usage_percent"] = _percent(data["consultations"]["usage_rate"])
     slots = data["consultations"]
     data["charts"] = {
-        "per-month": _chart(data["per_month"], "label", "count", _("マッチ数")),
-        "by-field": _chart(data["by_field"], "label", "count", _("マッチ数"), horizontal=True),
-        "by-form": _chart(data["by_form"], "label", "count", _("マッチ数")),
-        "grades": _chart(data["grades"], "grade", "count", _("評価の件数")),
-        "slots": _chart(
+        "per-month": chart(data["per_month"], "label", "count", _("マッチ数")),
+        "by-field": chart(data["by_field"], "label", "count", _("マッチ数"), horizontal=True),
+        "by-form": chart(data["by_form"], "label", "count", _("マッチ数")),
+        "grades": chart(data["grades"], "grade", "count", _("評価の件数")),
+        "slots": chart(
             [
                 {"label": _("提供した枠"), "value": slots["offered"]},
                 {"label": _("予約された枠"), "value": slots["booked"]},
@@ -304,10 +304,10 @@ def dashboard(fy: int) -> dict[str, Any]:
             "value",
             _("件数"),
         ),
-        "continuation-year": _chart(
+        "continuation-year": chart(
             data["continuation_year"], "label", "rate", _("継続率（%）"), percent=True
         ),
-        "continuation-field": _chart(
+        "continuation-field": chart(
             data["continuation_field"],
             "label",
             "rate",

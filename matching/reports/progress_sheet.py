@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -30,10 +31,11 @@ def neutralise(value: Any) -> Any:
     return "'" + value if is_formula_like(value) else value
 
 
-def _number(key: str, value):
+def _number(row: dict[str, Any], value):
     if value is None:
         return None
-    return round(value * 100, 1) if key in PERCENT_KEYS else value
+    percent = row.get("percent", row["key"] in PERCENT_KEYS)
+    return round(value * 100, 1) if percent else value
 
 
 def indicator_header() -> list[str]:
@@ -63,17 +65,25 @@ def project_header() -> list[str]:
     ]
 
 
-def sheet_tables(fy: int) -> dict[str, Any]:
-    """The two tables as rows of cells (None for no value), headers first."""
+def sheet_tables(
+    fy: int,
+    extra_indicators: Sequence[dict[str, Any]] = (),
+    extra_tables: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The tables as rows of cells (None for no value), headers first.
+
+    ``extra_indicators`` (rows shaped like ``kpi.progress_indicators``'s, with ``percent``
+    for a rate) and ``extra_tables`` (``{"key", "title", "sheet", "rows"}``, header first)
+    come from the apps above matching (meetings), put together by the web layer."""
     indicators = [indicator_header()]
-    for row in kpi.progress_indicators(fy):
+    for row in [*kpi.progress_indicators(fy), *extra_indicators]:
         indicators.append(
             [
                 row["indicator"],
                 row["unit"],
-                _number(row["key"], row["baseline"]),
-                _number(row["key"], row["target"]),
-                _number(row["key"], row["actual"]),
+                _number(row, row["baseline"]),
+                _number(row, row["target"]),
+                _number(row, row["actual"]),
                 row["grade"],
                 row["comment"],
             ]
@@ -99,14 +109,15 @@ def sheet_tables(fy: int) -> dict[str, Any]:
         "indicators": indicators,
         "projects_title": _("%(fy)s年度 完了した協働（事業別）") % {"fy": fy},
         "projects": projects,
+        "extra": list(extra_tables),
     }
 
 
-def to_csv(fy: int) -> bytes:
+def to_csv(fy: int, **extra: Any) -> bytes:
     """UTF-8 with a BOM (Excel in Japan then reads it correctly), CRLF line ends; the
     indicators first (their header is the first row), then a blank row, the projects'
-    title and table."""
-    tables = sheet_tables(fy)
+    title and table, then each extra table the same way. ``extra``: see ``sheet_tables``."""
+    tables = sheet_tables(fy, **extra)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in tables["indicators"]:
@@ -115,15 +126,20 @@ def to_csv(fy: int) -> bytes:
     writer.writerow([neutralise(tables["projects_title"])])
     for row in tables["projects"]:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
+    for table in tables["extra"]:
+        writer.writerow([])
+        writer.writerow([neutralise(table["title"])])
+        for row in table["rows"]:
+            writer.writerow(["" if v is None else neutralise(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(fy: int) -> bytes:
-    """Two worksheets, 指標 and 事業, each with a bold header row."""
+def to_xlsx(fy: int, **extra: Any) -> bytes:
+    """Worksheets 指標 and 事業 (and one per extra table), each with a bold header row."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    tables = sheet_tables(fy)
+    tables = sheet_tables(fy, **extra)
     book = Workbook()
     sheets = [
         (book.active, _("指標"), tables["indicators"], (28, 6, 16, 10, 10, 6, 48)),
@@ -132,6 +148,10 @@ def to_xlsx(fy: int) -> bytes:
             _("事業"),
             tables["projects"],
             (6, 32, 36, 14, 24, 12, 30, 60, 40, 10),
+        ),
+        *(
+            (book.create_sheet(), table["sheet"], table["rows"], table.get("widths", ()))
+            for table in tables["extra"]
         ),
     ]
     for sheet, title, rows, widths in sheets:

@@ -1,5 +1,6 @@
 """Coordinators' KPI dashboard and yearly progress sheet (進行管理シート). Thin views over
-``matching.reports.kpi`` and ``matching.reports.progress_sheet``."""
+``matching.reports.kpi`` and ``matching.reports.progress_sheet``, with the places to meet
+(``meetings.kpi``) added here: matching does not know meetings, the web layer knows both."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from lib import dates
 from matching.matches import deadlines
 from matching.models import Match
 from matching.reports import kpi, progress_sheet
+from meetings import kpi as meetings_kpi
 from web.coordinator.helpers import coordinator_required
 
 FIRST_FISCAL_YEAR = 2000
@@ -40,11 +42,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     years = _year_choices()
     if fy not in years:
         years = sorted({*years, fy}, reverse=True)
+    data = kpi.dashboard(fy)
+    meetings = meetings_kpi.dashboard(fy)
+    data["charts"].update(meetings["charts"])
     return render(
         request,
         "coordinator/kpi/dashboard.html",
         {
-            "kpi": kpi.dashboard(fy),
+            "kpi": data,
+            "meetings": meetings,
             "fy": fy,
             "years": years,
             # Deadlines are today's, whatever the year shown (matching.matches.deadlines).
@@ -53,11 +59,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _meetings_part(fy: int) -> dict:
+    return {
+        "extra_indicators": meetings_kpi.progress_indicators(fy),
+        "extra_tables": [meetings_kpi.sheet_table(fy)],
+    }
+
+
 @require_GET
 @coordinator_required
 def progress_sheet_csv(request: HttpRequest) -> HttpResponse:
     fy = _fiscal_year(request)
-    response = HttpResponse(progress_sheet.to_csv(fy), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        progress_sheet.to_csv(fy, **_meetings_part(fy)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="progress-sheet-{fy}.csv"'
     return response
 
@@ -67,7 +82,7 @@ def progress_sheet_csv(request: HttpRequest) -> HttpResponse:
 def progress_sheet_xlsx(request: HttpRequest) -> HttpResponse:
     fy = _fiscal_year(request)
     response = HttpResponse(
-        progress_sheet.to_xlsx(fy),
+        progress_sheet.to_xlsx(fy, **_meetings_part(fy)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="progress-sheet-{fy}.xlsx"'

@@ -299,8 +299,8 @@ def test_dashboard_page(client, people, data):
     assert charts["per-month"]["values"][:3] == [2, 0, 1]
     assert charts["continuation-year"]["values"] == [0.0, 100.0]
     # one data table with a caption per chart, plus the list of posts
-    assert html.count("<canvas") == 7
-    assert html.count("<caption>") == 8
+    assert html.count("<canvas") == 9  # 7 of matching, 2 of the places to meet
+    assert html.count("<caption>") == 10  # 8 of matching, 2 of the places to meet
     assert "月別のマッチ数（作成日の月）" in html
     assert "清掃活動（ニーズ）" in html  # a post with no suggestion
     # Chart.js and kpi.js are served by the platform; no other script or stylesheet URL
@@ -382,9 +382,9 @@ def test_progress_sheet_xlsx(client, people, data):
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["指標", "事業"]
+    assert book.sheetnames == ["指標", "事業", "交流の場"]
     indicators = [[c.value for c in row] for row in book["指標"].iter_rows()]
-    assert indicators[0][0] == "指標" and len(indicators) == 7
+    assert indicators[0][0] == "指標" and len(indicators) == 13  # 6 + 6 of the meetings
     assert indicators[1][:6] == ["マッチ成立数", "件", 1, 24, 4, "D"]
     cell = book["事業"]["B2"]
     assert cell.value == HYPERLINK and cell.data_type == "s"  # text, not a formula
