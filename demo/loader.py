@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from demo.meetings import load_meetings, remove_meetings
 from lib.errors import Invalid
 from matching.outcomes import case_book
 from matching.scoring import generation
@@ -80,6 +81,7 @@ class DemoSummary:
     users: int = 0
     matches: int = 0
     slots: int = 0
+    meetings: int = 0
     removed: dict[str, int] = field(default_factory=dict)
     logins: list[Login] = field(default_factory=list)
 
@@ -90,7 +92,7 @@ class DemoSummary:
 def read_data(data_dir: Path = DATA_DIR) -> dict[str, Any]:
     """The demo YAML files merged into one dict (city, areas, organizations, users…)."""
     data: dict[str, Any] = {}
-    for name in ("city", "organizations", "users", "needs", "offers", "matches"):
+    for name in ("city", "organizations", "users", "needs", "offers", "matches", "meetings"):
         with open(data_dir / f"{name}.yaml", encoding="utf-8") as handle:
             data.update(yaml.safe_load(handle) or {})
     return data
@@ -168,6 +170,9 @@ def _remove(data: dict[str, Any]) -> dict[str, int]:
     demo_orgs = Organization.objects.filter(source=DEMO_SOURCE)
     # Matches and slots first: their foreign keys to posts, organizations and slots PROTECT.
     removed.update(_remove_matches(data, demo_orgs))
+    # Meetings before the organizations (an organizer is protected) and the users (a
+    # coordinator's meeting is found by its creator).
+    removed["meetings"] = remove_meetings(demo_orgs, _demo_usernames(data))
     for label, model in (("needs", Need), ("offers", Offer)):
         # Demo posts, and posts that were added later to a demo organization (they cannot
         # outlive it: Post.organization is PROTECT).
@@ -762,6 +767,9 @@ def load_demo(
         _say(stdout, f"シーズ (offers): {summary.offers}")
         summary.matches, summary.slots = _load_matches(data, orgs)
         _say(stdout, f"マッチ (matches): {summary.matches}  相談のコマ (slots): {summary.slots}")
+        summary.meetings, from_meetings = load_meetings(data, orgs)
+        summary.matches += from_meetings
+        _say(stdout, f"交流の場 (meetings): {summary.meetings}")
 
     summary.areas = len(areas)
     summary.organizations = len(orgs)
@@ -795,7 +803,7 @@ def format_summary(summary: DemoSummary) -> str:
         f"デモ用の架空の市「{summary.city}」を読み込みました (demo city loaded).",
         f"  地域 (areas): {summary.areas}  団体 (organizations): {summary.organizations}  "
         f"ニーズ (needs): {summary.needs}  シーズ (offers): {summary.offers}  "
-        f"利用者 (users): {summary.users}",
+        f"利用者 (users): {summary.users}  交流の場 (meetings): {summary.meetings}",
         "  団体の種別 (by kind): "
         + "、".join(f"{kind} {count}" for kind, count in summary.organizations_by_kind.items()),
         "  ニーズの種類 (needs by kind): "

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from conftest import make_need, make_org
 from django.core.management import call_command
+from django.utils import timezone
 
 from demo.loader import DEMO_SOURCE, load_demo, remove_demo
 from lib import dates
@@ -458,3 +459,36 @@ def test_reset_and_remove_handle_matches(demo):
     assert not ConsultationSlot.objects.exists()
     assert User.objects.filter(pk=real_user.pk).exists()
     assert own_need.__class__.objects.filter(pk=own_need.pk).exists()
+
+
+def test_meetings_past_full_and_approval(demo):
+    """The demo city's places to meet: two past meetings with attendance, minutes, a public
+    report and wishes that became interest requests (one a match that keeps its origin), an
+    upcoming meeting that is full with a waitlist in order, and one in approval mode."""
+    from matching.models import InterestRequest, Match
+    from meetings.models import Meeting, Registration, Wish
+    from meetings.services import seats_left, waitlist_position
+
+    assert demo.meetings == 4
+    past = Meeting.objects.filter(status=Meeting.Status.HELD)
+    assert past.count() == 2
+    for meeting in past:
+        assert meeting.minutes and meeting.report and meeting.report_published_at
+        assert meeting.registrations.filter(checked_in_at__isnull=False).exists()
+    requests = InterestRequest.objects.filter(meeting_wishes__isnull=False).distinct()
+    assert requests.count() == Wish.objects.count() == 4
+    assert all("交流の場「" in r.origin_note for r in requests)
+    match = Match.objects.get(origin=Match.Origin.MEETING)
+    assert "子育て×防災 つながるカフェ" in match.origin_note and "双方が希望" in match.origin_note
+
+    full = Meeting.objects.get(title="多文化共生 まちの交流会")
+    assert full.status == Meeting.Status.PUBLISHED and full.starts_at > timezone.now()
+    waiting = full.registrations.filter(status=Registration.Status.WAITLISTED).order_by(
+        "created_at", "pk"
+    )
+    assert [waitlist_position(r) for r in waiting] == [1, 2]
+    assert seats_left(full) == 1  # 7 of 8: the first waiting group of 2 does not fit
+
+    approval = Meeting.objects.get(registration_mode=Meeting.RegistrationMode.APPROVAL)
+    statuses = set(approval.registrations.values_list("status", flat=True))
+    assert statuses == {Registration.Status.REGISTERED, Registration.Status.PENDING_APPROVAL}

@@ -32,8 +32,10 @@ def _counts() -> dict[str, int]:
         "organizations": Organization.objects.filter(source=DEMO_SOURCE).count(),
         "needs": Need.objects.filter(source=DEMO_SOURCE).count(),
         "offers": Offer.objects.filter(source=DEMO_SOURCE).count(),
-        "matches": Match.objects.count(),
-        "parties": MatchParty.objects.count(),
+        # The scale-up copies the matches of matches.yaml, not the demo meetings (nor the
+        # match that came out of one).
+        "matches": Match.objects.exclude(origin=Match.Origin.MEETING).count(),
+        "parties": MatchParty.objects.exclude(match__origin=Match.Origin.MEETING).count(),
         "evaluations": Evaluation.objects.count(),
         "bookings": ConsultationBooking.objects.count(),
     }
