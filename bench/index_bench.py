@@ -169,19 +169,21 @@ def main() -> int:
 
     cache = Path(args.cache_dir)
     city = make_city()
+    lexicon = load_lexicon()
+    # The dictionary's version in the label: a cache analysed with another one is not used.
+    version = lexicon.analysis_version.replace(":", "-")
     offers = analysed(
         make_offers(args.offers, city, args.seed),
-        f"offers-{args.offers}-s{args.seed}",
+        f"offers-{args.offers}-s{args.seed}-{version}",
         cache,
         args.jobs,
     )
     needs = analysed(
         make_needs(args.queries, city, args.seed + 100),
-        f"queries-{args.queries}-s{args.seed}",
+        f"queries-{args.queries}-s{args.seed}-{version}",
         cache,
         args.jobs,
     )
-    lexicon = load_lexicon()
     t0 = time.perf_counter()
     built = OfferIndex.build(offers, city.hierarchy, lexicon=lexicon)
     build_s = time.perf_counter() - t0

@@ -6,7 +6,7 @@ mode.
 Upcoming meetings go through ``meetings.services`` (create, publish, register, approve),
 so their seats and waitlist are what the rules give. Past meetings cannot be created
 through the services (a start in the past is refused): their rows are written directly,
-as the history of ``matches.yaml`` is; the wishes then go through ``meetings.wishes`` and
+as the history of ``matches.yaml`` is; the wishes then go through ``meetings.day.wishes`` and
 the accepted ones through ``matching.matches.interest``, as a participant and a
 coordinator would do it. A meeting that already exists (same title and organizer) is
 skipped, so loading twice adds nothing.
@@ -21,7 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from matching.matches import interest
-from meetings import services, wishes
+from meetings import services
+from meetings.day import wishes
 from meetings.models import Meeting, Registration, Wish
 from organizations.models import Area, Field, Organization, User
 

@@ -4,16 +4,26 @@ Business days (weekends, public holidays from jpholiday and the New Year break t
 offices close for, 12/29–1/3), calendar months, fiscal years (年度, April to March), and the
 clock of the date-driven services (``clock``: the date they take as ``today``, and the
 moment they record), and dates as a person reads them in a message (``day_text``,
-``day_time_text``: the site's formats, which carry the weekday).
+``day_time_text``: the site's formats, which carry the weekday), and the one reader of
+the dates people send in query parameters (``parse_day``, ``parse_moment``,
+``day_param``, ``moment_param``): a date at the calendar's edge is a 400 naming the
+parameter, never an ``OverflowError``.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import jpholiday
-from django.utils import formats, timezone
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import dateparse, formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from lib.errors import Invalid
 
 
 def is_business_day(day: dt.date) -> bool:
@@ -105,3 +115,91 @@ def day_time_text(moment: dt.datetime) -> str:
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return formats.date_format(moment, "DATETIME_FORMAT")
+
+
+# --- Dates a person sends: query parameters and form fields ---------------------------
+# Python's calendar ends at 0001-01-01 and 9999-12-31: a date at its edge overflows when
+# a day, a week or a fiscal year is added, or when local midnight is turned into UTC
+# (OverflowError: a 500). A year of room at each end keeps every such step inside it.
+EARLIEST_DAY = dt.date(2, 1, 1)
+LATEST_DAY = dt.date(9998, 12, 31)
+
+_FORMAT_MESSAGE = _("日付の形式が正しくありません（YYYY-MM-DD）。")
+_DATETIME_FORMAT_MESSAGE = _("日付の形式が正しくありません（YYYY-MM-DD か YYYY-MM-DDTHH:MM）。")
+_RANGE_MESSAGE = _("%(earliest)s から %(latest)s までの日付を指定してください。")
+
+
+def _out_of_range(field: str) -> Invalid:
+    return Invalid(
+        _RANGE_MESSAGE % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
+        field=field,
+        code="date_out_of_range",
+    )
+
+
+def parse_day(value: str, field: str) -> dt.date:
+    """``YYYY-MM-DD`` as sent in a query parameter or a form, within
+    [``EARLIEST_DAY``, ``LATEST_DAY``]. Raises ``lib.errors.Invalid`` naming ``field``
+    (the API answers 400 ``{field: [message]}``; a page shows the message)."""
+    try:
+        day = dateparse.parse_date(value.strip())
+    except ValueError:  # the right shape but no such day (2026-02-30)
+        day = None
+    if day is None:
+        raise Invalid(_FORMAT_MESSAGE, field=field, code="date_format")
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise _out_of_range(field)
+    return day
+
+
+def parse_moment(value: str, field: str, *, end: bool = False) -> dt.datetime:
+    """A date (``YYYY-MM-DD``: local midnight; with ``end``, the next midnight, so the
+    day is included) or an ISO 8601 datetime (without an offset: local time), as an
+    aware datetime within the usable range. Raises ``Invalid`` naming ``field``."""
+    text = value.strip()
+    if dateparse.date_re.match(text):
+        day = parse_day(text, field)
+        moment = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time())
+        return timezone.make_aware(moment)
+    try:
+        moment = dateparse.parse_datetime(text)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Invalid(_DATETIME_FORMAT_MESSAGE, field=field, code="date_format")
+    if not EARLIEST_DAY <= moment.date() <= LATEST_DAY:
+        raise _out_of_range(field)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def day_param(
+    params: Mapping[str, Any], field: str, default: dt.date | None = None
+) -> dt.date | None:
+    """The date in ``params[field]`` (blank or absent: ``default``); see ``parse_day``."""
+    value = params.get(field)
+    return parse_day(value, field) if value and value.strip() else default
+
+
+def moment_param(
+    params: Mapping[str, Any], field: str, *, end: bool = False, default: dt.datetime | None = None
+) -> dt.datetime | None:
+    """The date or datetime in ``params[field]`` (blank or absent: ``default``); see
+    ``parse_moment``."""
+    value = params.get(field)
+    return parse_moment(value, field, end=end) if value and value.strip() else default
+
+
+class DayField(forms.DateField):
+    """A form's (or a django-filter's) date read by ``parse_day``: ``YYYY-MM-DD`` within
+    the usable range, the same rule as the API's date parameters."""
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        try:
+            return parse_day(text, "")
+        except Invalid as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc

@@ -21,11 +21,14 @@ from matching.outcomes.api import (
 )
 from matching.privacy.api import DeletionRequestView, OrganizationExportView
 from matching.review.api import RejectionReasonViewSet, ReviewDecideView, ReviewQueueView
+from matching.rounds.api import MatchRoundViewSet
 from matching.scoring.api import NeedSuggestionsView, OfferSuggestionsView, RescoreRunViewSet
 
 router = routers.SimpleRouter()
 # scoring
 router.register("matching/rescores", RescoreRunViewSet, basename="rescore")
+# rounds
+router.register("match-rounds", MatchRoundViewSet, basename="match-round")
 # review
 router.register("rejection-reasons", RejectionReasonViewSet, basename="rejection-reason")
 # matches

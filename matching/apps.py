@@ -19,5 +19,6 @@ class MatchingConfig(AppConfig):
         from matching.outcomes import evaluations  # noqa: F401
         from matching.privacy import admin as privacy_admin  # noqa: F401
         from matching.review import admin as review_admin  # noqa: F401
+        from matching.rounds import admin as rounds_admin  # noqa: F401
         from matching.scoring import admin as scoring_admin  # noqa: F401
         from matching.scoring import signals  # noqa: F401

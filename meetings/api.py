@@ -14,21 +14,27 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from meetings import services
+from matching.consultations.api import ICalendarRenderer, ics_response
+from meetings import calendar as meeting_calendar
+from meetings import invitations as suggested_invitations
+from meetings import services, tables
 from meetings.models import Meeting, Registration
 from meetings.serializers import (
     CancelMeetingSerializer,
-    InvitationSerializer,
+    InvitationsSerializer,
+    InvitationSuggestionSerializer,
     InviteSerializer,
     MeetingDetailSerializer,
     MeetingSerializer,
     RegisterSerializer,
     RegistrationSerializer,
+    SaveTablesSerializer,
+    TableSplitSerializer,
 )
 from organizations.models import Organization
 
@@ -38,6 +44,29 @@ LIST_PARAMETERS = [
     OpenApiParameter("area", str, description="地域のコード"),
     OpenApiParameter("from", str, description="この日以降に始まる会合（YYYY-MM-DD）"),
 ]
+
+
+# The QR code and the photos are answered as they are (HttpResponse); errors stay JSON (no
+# image renderer: an error must never come back as "image/svg+xml").
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def _signed_in(request: Request) -> None:
+    if not (request.user and request.user.is_authenticated):
+        raise exceptions.NotAuthenticated()
+
+
+def _limit(value: str | None) -> int:
+    """``?limit=`` of a list: 1 to 100 (30 when absent)."""
+    if value in (None, ""):
+        return suggested_invitations.DEFAULT_LIMIT
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= suggested_invitations.MAX_LIMIT:
+        raise exceptions.ValidationError({"limit": [_("1から100までの数を指定してください。")]})
+    return limit
 
 
 def _organization(pk: int, field: str = "organization") -> Organization:
@@ -133,16 +162,32 @@ class MeetingViewSet(
         )
         return self._meeting(request)
 
-    @extend_schema(request=InviteSerializer, responses={201: InvitationSerializer})
+    @extend_schema(request=InviteSerializer, responses={201: InvitationsSerializer})
     @action(detail=True, methods=["post"])
     def invitations(self, request: Request, pk: str | None = None) -> Response:
-        """Invite an organization (what an invitation-only meeting requires)."""
+        """Invite one organization (``organization``) or several at once
+        (``organizations``): what an invitation-only meeting requires, a personal call for
+        the others; each organization's members get a notification with the one-click
+        registration link. ``suggested``: picked from ``invitation-suggestions`` (saved
+        with the engine's score). All or none: 409 when one is already invited or
+        registered."""
         body = InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         meeting = self.get_object()
-        organization = _organization(body.validated_data["organization"])
-        invitation = services.invite(meeting, request.user, organization)
-        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+        ids = body.validated_data["ids"]
+        found = Organization.objects.filter(pk__in=ids, is_active=True).in_bulk()
+        missing = [str(pk) for pk in ids if pk not in found]
+        if missing:
+            text = _("団体が見つかりません: %(ids)s") % {"ids": "、".join(missing)}
+            raise exceptions.ValidationError({"organizations": [text]})
+        chosen = [found[pk] for pk in ids]
+        if body.validated_data["suggested"]:
+            made = suggested_invitations.invite_suggested(meeting, request.user, chosen)
+        else:
+            made = suggested_invitations.invite_many(meeting, request.user, chosen)
+        return Response(
+            InvitationsSerializer({"invitations": made}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=RegisterSerializer, responses={201: RegistrationSerializer})
     @action(detail=True, methods=["post"])
@@ -206,3 +251,86 @@ class MeetingViewSet(
         """Approval mode: decline the request."""
         registration = services.decline(self._registration(rid), request.user)
         return self._answer(registration)
+
+    # Actions that answer a file: their errors (401, 404) stay JSON like every API error,
+    # not a "file" holding an error dict (a calendar client sends Accept: text/calendar).
+    FILE_ACTIONS = frozenset({"registration_ics"})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(self, "action", None) in self.FILE_ACTIONS and response.status_code >= 400:
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(responses={(200, "text/calendar"): str})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"registrations/(?P<rid>[0-9]+)/ics",
+        renderer_classes=[renderers.JSONRenderer, ICalendarRenderer],
+    )
+    def registration_ics(self, request: Request, pk: str | None = None, rid: str = ""):
+        """The registration as an iCalendar file (the meeting's time, place and page; STATUS
+        CANCELLED once it or the meeting is called off), for the registering organization's
+        members, the organizer and coordinators (404 for anyone else)."""
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        registration = self._registration(rid)
+        if not meeting_calendar.may_download(request.user, registration):
+            raise exceptions.NotFound(_("申込が見つかりません。"))
+        return ics_response(
+            meeting_calendar.registration_ics(registration),
+            f"meeting-{registration.meeting_id}-registration-{registration.pk}.ics",
+        )
+
+    # --- Invitations suggested by the engine (meetings.invitations) -------------------
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "limit", int, description="何団体まで（1〜100、既定30）", required=False
+            )
+        ],
+        responses=InvitationSuggestionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="invitation-suggestions", pagination_class=None)
+    def invitation_suggestions(self, request: Request, pk: str | None = None) -> Response:
+        """Organizations to invite, ranked by the scoring engine against the meeting's
+        text, fields and areas and its linked themes and offers: the organizer and
+        coordinators. Each row: the best posts and the reasons in words, the fairness
+        discount for organizations often invited or registered recently, 「初参加」 for
+        one that never took part. The organizer and organizations already invited or
+        registered are left out."""
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        limit = _limit(request.query_params.get("limit"))
+        meeting = self.get_object()
+        rows = suggested_invitations.suggest_invitations(meeting, request.user, limit)
+        return Response(InvitationSuggestionSerializer(rows, many=True).data)
+
+    # --- Table groups (meetings.tables) ----------------------------------------------
+    @extend_schema(methods=["GET"], request=None, responses=TableSplitSerializer)
+    @extend_schema(methods=["PUT"], request=SaveTablesSerializer, responses=TableSplitSerializer)
+    @action(detail=True, methods=["get", "put"], url_path="table-groups")
+    def table_groups(self, request: Request, pk: str | None = None) -> Response:
+        """グループ分け (the organizer and coordinators). GET: the saved split, or the
+        engine's proposal when none is saved (``"proposed": true``). PUT: save the
+        organizer's split (every registered organization seated exactly once; it
+        replaces the saved one)."""
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        meeting = self.get_object()
+        if request.method == "PUT":
+            body = SaveTablesSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            result = tables.save_tables(meeting, request.user, body.validated_data["tables"])
+        else:
+            result = tables.current_tables(meeting, request.user)
+        return Response(TableSplitSerializer(result).data)
+
+    @extend_schema(request=None, responses=TableSplitSerializer)
+    @action(detail=True, methods=["post"], url_path="table-groups/propose")
+    def propose_table_groups(self, request: Request, pk: str | None = None) -> Response:
+        """A new proposal of tables of 4–6 organizations (not saved): complementary needs
+        and offers together, kinds mixed, each table explained."""
+        result = tables.propose_tables(self.get_object(), request.user)
+        return Response(TableSplitSerializer(result).data)

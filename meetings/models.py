@@ -94,7 +94,7 @@ class Meeting(models.Model):
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("中止日時"), null=True, blank=True)
     cancel_reason = models.TextField(_("中止の理由"), max_length=2000, blank=True)
-    # After the meeting (meetings.reports): the minutes are for the organizer, coordinators
+    # After the meeting (meetings.day.reports): the minutes are for the organizer, coordinators
     # and the organizations that took part; the report (開催報告) is public once published.
     minutes = models.TextField(_("議事録"), max_length=20000, blank=True)
     report = models.TextField(_("開催報告"), max_length=10000, blank=True)
@@ -165,7 +165,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("申込日時"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
-    # Check-in on the day (meetings.attendance): the QR code of a registration carries this
+    # Check-in on the day (meetings.day.attendance): the QR code of a registration carries this
     # token; it opens the check-in for the organizer.
     checkin_token = models.CharField(
         _("受付用コード"), max_length=43, unique=True, default=_new_token, editable=False
@@ -284,7 +284,7 @@ class TableSeat(models.Model):
 
 
 class Wish(models.Model):
-    """「もっと話したい団体」 from the post-meeting form (meetings.wishes): one
+    """「もっと話したい団体」 from the post-meeting form (meetings.day.wishes): one
     organization that took part names another. It becomes an interest request in the
     coordinators' queue, marked with the meeting."""
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lib.dates import day_time_text
 from lib.errors import Conflict, Forbidden, Invalid
+from meetings import announcements, notices
 from meetings.models import ACTIVE_STATUSES, Invitation, Meeting, Registration
 from notifications.services import notify
 from organizations.models import Organization
@@ -107,7 +108,7 @@ def visible_meetings(user: Any):
     return queryset.filter(public)
 
 
-def _require_organizer(user: Any, meeting: Meeting) -> None:
+def require_organizer(user: Any, meeting: Meeting) -> None:
     if not is_organizer(user, meeting):
         raise Forbidden(MSG_NOT_ORGANIZER)
 
@@ -139,7 +140,7 @@ def waitlist_position(registration: Registration) -> int | None:
     return earlier.count() + same_time.count() + 1
 
 
-def _lock(meeting: Meeting | int) -> Meeting:
+def lock_meeting(meeting: Meeting | int) -> Meeting:
     pk = meeting if isinstance(meeting, int) else meeting.pk
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
     return Meeting.objects.select_for_update(of=("self",)).select_related("organizer").get(pk=pk)
@@ -211,8 +212,8 @@ def create_meeting(user: Any, organizer: Organization | None, **data: Any) -> Me
 def update_meeting(meeting: Meeting, user: Any, **data: Any) -> Meeting:
     """Change a meeting. A larger capacity promotes the waitlist; a capacity below the
     people already registered is refused."""
-    meeting = _lock(meeting)
-    _require_organizer(user, meeting)
+    meeting = lock_meeting(meeting)
+    require_organizer(user, meeting)
     if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.HELD):
         raise Conflict(_("中止または開催済みの会合は変更できません。"), code="meeting_state")
     values = {k: v for k, v in data.items() if k in MEETING_FIELDS}
@@ -225,18 +226,21 @@ def update_meeting(meeting: Meeting, user: Any, **data: Any) -> Meeting:
             % {"n": seats_taken(meeting)},
             field="capacity",
         )
+    before = notices.snapshot(meeting)
     for name, value in values.items():
         setattr(meeting, name, value)
     meeting.save()
     _set_relations(meeting, data)
     _promote(meeting)
+    # Every registrant hears what changed (time, venue, URL, capacity, mode…), once.
+    notices.announce_changes(meeting, before)
     return meeting
 
 
 @transaction.atomic
 def publish(meeting: Meeting, user: Any) -> Meeting:
-    meeting = _lock(meeting)
-    _require_organizer(user, meeting)
+    meeting = lock_meeting(meeting)
+    require_organizer(user, meeting)
     if meeting.status != MeetingStatus.DRAFT:
         raise Conflict(_("下書きの会合だけを公開できます。"), code="meeting_state")
     if meeting.starts_at <= timezone.now():
@@ -244,14 +248,16 @@ def publish(meeting: Meeting, user: Any) -> Meeting:
     meeting.status = MeetingStatus.PUBLISHED
     meeting.published_at = timezone.now()
     meeting.save(update_fields=["status", "published_at", "updated_at"])
+    # Organizations of its fields and areas hear of it, from the worker after commit.
+    announcements.schedule_announcement(meeting)
     return meeting
 
 
 @transaction.atomic
 def cancel_meeting(meeting: Meeting, user: Any, reason: str = "") -> Meeting:
     """Call the meeting off; every active registrant is told."""
-    meeting = _lock(meeting)
-    _require_organizer(user, meeting)
+    meeting = lock_meeting(meeting)
+    require_organizer(user, meeting)
     if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.HELD):
         raise Conflict(_("この会合はすでに中止か開催済みです。"), code="meeting_state")
     meeting.status = MeetingStatus.CANCELLED
@@ -263,17 +269,6 @@ def cancel_meeting(meeting: Meeting, user: Any, reason: str = "") -> Meeting:
     body = _("理由: %(reason)s") % {"reason": reason} if reason else ""
     _tell(people, meeting, "meeting.cancelled", _("会合が中止になりました"), str(body))
     return meeting
-
-
-@transaction.atomic
-def invite(meeting: Meeting, user: Any, organization: Organization) -> Invitation:
-    """Invite an organization (招待制の会合でも、ほかの会合でも)."""
-    meeting = _lock(meeting)
-    _require_organizer(user, meeting)
-    invitation, _created = Invitation.objects.get_or_create(
-        meeting=meeting, organization=organization, defaults={"invited_by": user}
-    )
-    return invitation
 
 
 # --- Registrations ---------------------------------------------------------------------
@@ -308,7 +303,7 @@ def register(
     (approval mode: the organizer decides)."""
     if not (user and user.is_authenticated and user.is_member_of(organization.pk)):
         raise Invalid(MSG_NOT_MEMBER, field="organization")
-    meeting = _lock(meeting)
+    meeting = lock_meeting(meeting)
     if meeting.status != MeetingStatus.PUBLISHED:
         raise Conflict(MSG_NOT_PUBLISHED, code="meeting_state")
     if timezone.now() > meeting.effective_deadline:
@@ -361,7 +356,7 @@ def _lock_registration(meeting: Meeting, registration: Registration | int) -> Re
 @transaction.atomic
 def cancel_registration(registration: Registration, user: Any) -> Registration:
     """Cancel (until the start); freed seats go to the waitlist, in order."""
-    meeting = _lock(registration.meeting_id)
+    meeting = lock_meeting(registration.meeting_id)
     registration = _lock_registration(meeting, registration)
     if not (
         is_organizer(user, meeting)
@@ -382,8 +377,8 @@ def cancel_registration(registration: Registration, user: Any) -> Registration:
 @transaction.atomic
 def approve(registration: Registration, user: Any) -> Registration:
     """Approval mode: the organizer accepts; registered if the people fit, else waitlisted."""
-    meeting = _lock(registration.meeting_id)
-    _require_organizer(user, meeting)
+    meeting = lock_meeting(registration.meeting_id)
+    require_organizer(user, meeting)
     registration = _lock_registration(meeting, registration)
     if registration.status != Status.PENDING_APPROVAL:
         raise Conflict(MSG_NOT_PENDING, code="registration_state")
@@ -398,8 +393,8 @@ def approve(registration: Registration, user: Any) -> Registration:
 
 @transaction.atomic
 def decline(registration: Registration, user: Any) -> Registration:
-    meeting = _lock(registration.meeting_id)
-    _require_organizer(user, meeting)
+    meeting = lock_meeting(registration.meeting_id)
+    require_organizer(user, meeting)
     registration = _lock_registration(meeting, registration)
     if registration.status != Status.PENDING_APPROVAL:
         raise Conflict(MSG_NOT_PENDING, code="registration_state")
@@ -438,19 +433,28 @@ def _promote(meeting: Meeting) -> list[Registration]:
 
 
 # --- Notices ---------------------------------------------------------------------------
-def _when(meeting: Meeting) -> str:
+def when_text(meeting: Meeting) -> str:
     end = timezone.localtime(meeting.ends_at)
     return f"{day_time_text(meeting.starts_at)}〜{end:%H:%M}"
 
 
-def _tell(people: Iterable[Any], meeting: Meeting, kind: str, title: Any, body: str = "") -> None:
+def _tell(
+    people: Iterable[Any],
+    meeting: Meeting,
+    kind: str,
+    title: Any,
+    body: str = "",
+    url: str = "",
+) -> None:
     where = meeting.venue_name or meeting.online_url or ""
-    text = "\n".join(part for part in (body, meeting.title, _when(meeting), where) if part)
+    text = "\n".join(part for part in (body, meeting.title, when_text(meeting), where) if part)
     notify(
         people,
         kind,
         f"{title}: {meeting.title}",
         text,
+        # The inbox and the e-mail open the meeting's page (the organizer's: its own page).
+        url=url or notices.meeting_path(meeting.pk),
         payload={"meeting": meeting.pk, "starts_at": meeting.starts_at.isoformat()},
     )
 
@@ -484,4 +488,5 @@ def _announce(registration: Registration, meeting: Meeting) -> None:
             "meeting.approval_requested",
             _("参加の申込の承認のお願い"),
             f"{registration.organization.name}\n{count}",
+            url=notices.organizer_path(meeting.pk, anchor="registrations"),
         )

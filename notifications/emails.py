@@ -8,14 +8,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from notifications import kinds as kind_registry
 from notifications.models import Delivery
@@ -106,7 +110,52 @@ def _label(kind: str) -> str:
     return kind_registry.label(kind)
 
 
+# --- The password reset ---------------------------------------------------------------
+# Sent through the outbox like a notification (services.queue_password_reset), rendered
+# from Django's own templates for it (web/templates/registration/).
+PASSWORD_RESET_KIND = "account.password_reset"
+PASSWORD_RESET_SUBJECT = "registration/password_reset_subject.txt"
+PASSWORD_RESET_BODY = "registration/password_reset_email.html"
+
+
+def _password_reset_context(user: Any) -> dict[str, Any]:
+    """What Django's reset templates use, with a token made now (valid for
+    ``PASSWORD_RESET_TIMEOUT`` seconds, and only until the password or the last login
+    changes: Django's ``default_token_generator``) and the site's address from
+    ``TSUNAGU_BASE_URL``, never from a request's Host header."""
+    base = urlsplit(site_url(""))
+    return {
+        "email": user.email,
+        "user": user,
+        "protocol": base.scheme,
+        "domain": base.netloc,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "site_name": _setting("TSUNAGU_SITE_NAME", "つなぐ"),
+    }
+
+
+def _password_reset_message(delivery: Delivery) -> EmailMultiAlternatives:
+    user = delivery.recipient
+    context = _password_reset_context(user)
+    with translation.override(language_of(user)):
+        subject = "".join(render_to_string(PASSWORD_RESET_SUBJECT, context).splitlines())
+        body = render_to_string(PASSWORD_RESET_BODY, context)
+    return EmailMultiAlternatives(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+        headers={
+            "Message-ID": delivery.message_id or message_id(delivery),
+            "X-Tsunagu-Delivery": str(delivery.pk),
+        },
+    )
+
+
 def build_message(delivery: Delivery) -> EmailMultiAlternatives:
+    if delivery.notification_id and delivery.notification.kind == PASSWORD_RESET_KIND:
+        return _password_reset_message(delivery)
     subject, text, html, unsubscribe_url = render_email(delivery)
     message = EmailMultiAlternatives(
         subject,

@@ -53,10 +53,20 @@ KINDS: dict[str, object] = {
     "meeting.approval_requested": _("交流の場への申込の承認のお願い（主催者向け）"),
     "meeting.declined": _("交流の場への申込のお断り"),
     "meeting.cancelled": _("交流の場の中止"),
+    "meeting.invited": _("交流の場へのご招待"),
+    "meeting.reminder_3d": _("交流の場の3日前のお知らせ"),
+    "meeting.reminder_1d": _("交流の場の前日のお知らせ"),
+    "meeting.changed": _("交流の場の日時・会場などの変更"),
+    "meeting.wishes_requested": _("交流の場の参加後アンケート（もっと話したい団体）"),
+    "meeting.new": _("あなたの分野・地域の新しい交流の場"),
+    "meeting.wish_without_post": _("交流の場からの希望（投稿のない団体・コーディネーター向け）"),
 }
 
 # Without a preference, everything is emailed except the 情報発信 digest content.
-DEFAULT_CHANNELS: dict[str, str] = {"digest.new_posts": Channel.DIGEST_WEEKLY}
+DEFAULT_CHANNELS: dict[str, str] = {
+    "digest.new_posts": Channel.DIGEST_WEEKLY,
+    "meeting.new": Channel.DIGEST_WEEKLY,
+}
 DEFAULT_CHANNEL: str = Channel.EMAIL
 # "*" in a preference: the user's default for every kind without its own row.
 ANY_KIND = "*"

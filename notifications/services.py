@@ -24,7 +24,7 @@ from django.utils import timezone
 from lib import links
 from lib.tasks import task
 from notifications import kinds as kind_registry
-from notifications.emails import build_message, message_id
+from notifications.emails import PASSWORD_RESET_KIND, build_message, message_id
 from notifications.models import DIGEST_CHANNELS, Channel, Delivery, Notification, Preference
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,44 @@ def notify(
     if deliveries:
         transaction.on_commit(lambda: enqueue(deliveries), robust=True)
     return created
+
+
+# --- Account e-mails: the password reset ----------------------------------------------
+@transaction.atomic
+def queue_password_reset(user: Any) -> Delivery | None:
+    """Queue the password-reset e-mail for ``user`` through the outbox: sent by a worker
+    with the retries of every delivery (an SMTP outage delays it, never loses it), its
+    link made when it is sent (``emails.build_message``), so it is valid for
+    ``PASSWORD_RESET_TIMEOUT`` from then and no token is stored.
+
+    One reset mail waits per person: asking again while one is pending (the mail server
+    is down, the user clicks twice) returns that one instead of queueing a duplicate.
+    The notification is recorded read and hidden from the inbox (``off``), and no
+    preference applies: a person cannot opt out of the mail that lets them sign in."""
+    if not user.is_active or not user.email:
+        return None
+    # Lock the person's row: two requests at once queue one mail between them.
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    waiting = Delivery.objects.filter(
+        recipient=user,
+        notification__kind=PASSWORD_RESET_KIND,
+        status__in=(Delivery.Status.PENDING, Delivery.Status.SENDING),
+    ).first()
+    if waiting is not None:
+        return waiting
+    now = timezone.now()
+    notification = Notification.objects.create(
+        recipient=user,
+        kind=PASSWORD_RESET_KIND,
+        title="パスワードの再設定",
+        channel=Channel.OFF,
+        read_at=now,
+    )
+    delivery = Delivery.objects.create(
+        recipient=user, notification=notification, next_attempt_at=now
+    )
+    transaction.on_commit(lambda: enqueue([delivery.pk]), robust=True)
+    return delivery
 
 
 def enqueue(delivery_ids: Sequence[int], countdown: float | None = None) -> int:

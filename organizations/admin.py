@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lib.errors import ServiceError
@@ -91,6 +92,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "npo_status", "is_active", "is_verified", "fields", "areas"]
     search_fields = ["name", "name_kana", "description", "contact_name", "contact_email"]
     filter_horizontal = ["fields", "areas", "resources"]
+    # A website typed without a scheme is https:// (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["source", "external_id", "created_at", "updated_at"]
     inlines = [MembershipInline]
     fieldsets = (

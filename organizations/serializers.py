@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from legal import services as legal_services
 from lib.errors import ServiceError
 from organizations.models import Area, Field, Membership, Organization, ResourceKind, User
 from organizations.permissions import can_see_private_details
@@ -143,11 +144,29 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.ModelSerializer):
     memberships = MembershipSerializer(many=True, read_only=True)
     roles = serializers.SerializerMethodField()
+    consent_required = serializers.SerializerMethodField(
+        help_text=(
+            "True when new terms or a new privacy policy wait for your consent: read them and "
+            "agree at /api/v1/legal/consents/ (the web pages ask before anything else)."
+        )
+    )
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "language", "memberships", "roles"]
-        read_only_fields = ["id", "username", "memberships", "roles"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "language",
+            "memberships",
+            "roles",
+            "consent_required",
+        ]
+        read_only_fields = ["id", "username", "memberships", "roles", "consent_required"]
+
+    def get_consent_required(self, user: User) -> bool:
+        return legal_services.consent_required(user)
 
     def get_roles(self, user: User) -> list[str]:
         roles = []

@@ -3,9 +3,16 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from lib.dates import DayField
 from organizations.filters import AreaFilterMixin, CodeMultipleFilter, TextSearchMixin
 from organizations.models import Field, Organization
 from proposals.models import CollaborationForm, Need, Offer, Status
+
+
+class DayFilter(django_filters.DateFilter):
+    """A date read as every date parameter is (``lib.dates.parse_day``)."""
+
+    field_class = DayField
 
 
 class PostFilter(AreaFilterMixin, TextSearchMixin):
@@ -16,9 +23,7 @@ class PostFilter(AreaFilterMixin, TextSearchMixin):
     organization_kind = django_filters.MultipleChoiceFilter(
         field_name="organization__kind", choices=Organization.Kind.choices
     )
-    active_on = django_filters.DateFilter(
-        method="filter_active_on", label=_("この日に期間中のもの")
-    )
+    active_on = DayFilter(method="filter_active_on", label=_("この日に期間中のもの"))
     ordering = django_filters.OrderingFilter(
         fields=["created_at", "updated_at", "title", "starts_on", "ends_on"]
     )

@@ -144,6 +144,14 @@ class Need(Post):
     poster_support_note = models.TextField(_("提供できることの詳細"), max_length=2000, blank=True)
     beneficiaries = models.CharField(_("受益者・対象"), max_length=300, blank=True)
     budget_note = models.CharField(_("予算について"), max_length=500, blank=True)
+    # How many partners the theme seeks (募集数): a match round gives it up to this many,
+    # minus the matches it already has (matching/rounds/).
+    partners_wanted = models.PositiveSmallIntegerField(
+        _("募集数"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("一緒に取り組む相手を何団体募集するか。"),
+    )
 
     class Meta(Post.Meta):
         verbose_name = _("ニーズ（協働テーマ）")

@@ -106,6 +106,7 @@ class NeedSerializer(PostSerializer):
             "poster_support_note",
             "beneficiaries",
             "budget_note",
+            "partners_wanted",
         ]
 
 

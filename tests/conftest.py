@@ -1,8 +1,9 @@
 """Shared fixtures: people in each role, a small city, posts, and real service checks.
 
-Tests that need a server (Redis, PostgreSQL) call ``require_redis()`` /
-``require_postgres()``: on a developer machine without the server they are skipped with
-the reason; in CI (``CI=true``) a missing server fails the run instead.
+Tests that need a server (Redis, PostgreSQL) start their own where its programs are
+installed (``servers.py``; ``postgres_db`` tests run in a child on a PostgreSQL cluster of
+their own when the session is on SQLite, ``postgres_child.py``). Only where the programs
+are missing are they skipped with the reason; in CI (``CI=true``) that fails the run.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ PRODUCTION_PACKAGES = (
     "proposals",
     "organizations",
     "notifications",
+    "legal",
     "lib",
 )
 
 
 def _unavailable(reason: str) -> None:
+    """The one way a test skips: only for a program this machine does not have (a server's
+    binaries, chromium), never for a server it could start itself; CI has them all."""
     if IN_CI:
         pytest.fail(f"CI must run this test, but {reason}")
     pytest.skip(reason)
@@ -43,27 +47,30 @@ def dev_dataset() -> Path:
     return Path(__file__).resolve().parent / "data" / "dev.json"
 
 
-def require_redis() -> str:
-    """The Redis URL the platform is configured with, or skip/fail."""
-    from django.conf import settings
-
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith(("redis://", "rediss://")):
-        _unavailable("CELERY_BROKER_URL does not point to Redis (set it to redis://…)")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        _unavailable(f"Redis at {url} is not reachable: {exc}")
-    return url
-
-
 def require_postgres() -> None:
+    """For ``postgres_db`` tests: reached on SQLite only if the child run is bypassed."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         _unavailable("DATABASE_URL does not point to PostgreSQL (set it to postgres://…)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    # A ``postgres_db`` test on a session that is not on PostgreSQL runs in a child pytest
+    # on a PostgreSQL cluster of the session's own instead of skipping (postgres_child.py).
+    import postgres_child
+
+    if not postgres_child.needs_child(item):
+        return None
+    postgres_child.run_protocol(item, nextitem)
+    return True
+
+
+def pytest_sessionfinish(session) -> None:
+    import postgres_child
+
+    postgres_child.shutdown()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -138,6 +145,11 @@ def _reference_data_after_flush(request):
         )
     for order, (code, name) in enumerate(SUPPORTS, 1):
         Support.objects.get_or_create(code=code, defaults={"name": name, "order": order})
+    # Version 1 of the terms, privacy policy and contact page (legal's data migration).
+    from legal import defaults
+    from legal.models import Document
+
+    defaults.install(Document)
 
 
 @pytest.fixture(autouse=True)

@@ -57,7 +57,7 @@ class PostgresServer:
 
     def __init__(self) -> None:
         bindir = postgres_bin_dir()
-        if bindir is None:
+        if bindir is None:  # no PostgreSQL server programs on this machine (CI has them)
             _unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
         self.bindir = bindir
         self.port = free_port()
@@ -65,7 +65,7 @@ class PostgresServer:
         if os.geteuid() == 0:
             try:
                 pwd.getpwnam("postgres")
-            except KeyError:
+            except KeyError:  # initdb refuses root, and there is no one else to run it
                 _unavailable("running as root and there is no 'postgres' user for initdb")
             self.run_as = "postgres"
         # Not under pytest's tmp_path: its parents are private to root.
@@ -130,7 +130,7 @@ class RedisServer:
     """A throwaway redis-server (no persistence): stopping it loses its queues."""
 
     def __init__(self, workdir: Path) -> None:
-        if not shutil.which("redis-server"):
+        if not shutil.which("redis-server"):  # not installed here (CI has it)
             _unavailable("redis-server is not installed")
         self.port = free_port()
         self.workdir = workdir

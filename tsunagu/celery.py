@@ -11,11 +11,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.settings")
 TASK_PACKAGES = [
     "tsunagu",
     "notifications",
+    "organizations.imports",
     "matching.scoring",
     "matching.matches",
     "matching.consultations",
     "matching.outcomes",
     "matching.notices",
+    "matching.rounds",
+    "meetings",
 ]
 
 app = Celery("tsunagu")

@@ -46,11 +46,15 @@ INSTALLED_APPS = [
     "axes",
     "tsunagu",
     "organizations",
+    # The registry import's stored uploads and previews (organizations/imports/).
+    "organizations.imports",
     "proposals",
     "matching",
     "notifications",
     # 交流の場 (exchange meetings, registrations, waitlists).
     "meetings",
+    # 利用規約・プライバシーポリシー・問い合わせ先, their versions and people's consent.
+    "legal",
     # All HTML pages (public, member, coordinator), their templates and static files.
     "web",
     # The demo city (manage.py load_demo; `up` loads it).
@@ -60,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a database outage answers 503 (Japanese page / JSON), never a 500 trace.
     "tsunagu.middleware.DatabaseUnavailableMiddleware",
+    # Under /api/ every error is JSON, also Django's own pages (404, 500, DEBUG's pages).
+    "lib.http_errors.JSONErrorsUnderAPIMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (django-csp; CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -70,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in people agree to new terms / a new privacy policy before other pages.
+    "legal.middleware.ConsentMiddleware",
     # Records who made each audited change (django-auditlog).
     "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -129,6 +137,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The cache counts rate limits (lib/ratelimit.py): per process by default; production
 # (docker-compose.yml) shares Redis among the web workers so a limit holds across them.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    # A bounded wait on an unreachable Redis: the rate limits then count in the process
+    # for RATELIMIT_FALLBACK_SECONDS and log a warning, never a 500 (lib/ratelimit.py).
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
+RATELIMIT_FALLBACK_SECONDS = env.float("RATELIMIT_FALLBACK_SECONDS", default=30.0)
 
 AUTH_USER_MODEL = "organizations.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -209,7 +222,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# A refused CSRF check: the site's 403 page in the reader's language (JSON under /api/).
+CSRF_FAILURE_VIEW = "lib.http_errors.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# The largest file a person may upload (the registry import), in MiB. The reverse proxy
+# must let such a request through: its client_max_body_size is this plus 1 MiB for the
+# rest of the form (docs/deployment.md; tests/ops/test_upload_limit.py checks the two).
+TSUNAGU_MAX_UPLOAD_MB = env.int("TSUNAGU_MAX_UPLOAD_MB", default=10)
+# Registry files longer than this many rows are previewed and imported by a worker, with
+# their progress on the page; a preview kept for import expires after this many hours.
+TSUNAGU_IMPORT_BACKGROUND_ROWS = env.int("TSUNAGU_IMPORT_BACKGROUND_ROWS", default=2000)
+TSUNAGU_IMPORT_PREVIEW_HOURS = env.int("TSUNAGU_IMPORT_PREVIEW_HOURS", default=24)
 # Content-Security-Policy (django-csp, docs/security.md): scripts only from our own static
 # files — no inline script, no eval — so injected markup cannot run. Inline *styles* stay
 # allowed (style attributes on score bars and e-mail-like pages); they cannot run code.
@@ -267,12 +290,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PostStatusEnum": "proposals.models.Status",
         "RescoreRunStatusEnum": "matching.models.RescoreRun.Status",
+        "MatchRoundPhaseEnum": "matching.models.MatchRound.Phase",
         "MatchStateEnum": "matching.models.Match.State",
         "MatchPartyRoleEnum": "matching.models.MatchParty.Role",
         "MeetingStatusEnum": "meetings.models.Meeting.Status",
         "MeetingKindEnum": "meetings.models.Meeting.Kind",
         "RegistrationModeEnum": "meetings.models.Meeting.RegistrationMode",
         "RegistrationStatusEnum": "meetings.models.Registration.Status",
+        "LegalDocumentKindEnum": "legal.models.Kind",
+        "ConsentKindEnum": "legal.models.CONSENT_KIND_CHOICES",
     },
 }
 
@@ -358,6 +384,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
         "args": ["weekly"],
     },
+    # Meetings (meetings/notices.py), all idempotent: reminders 3 days and 1 day before
+    # (calendar days) at 9:00; the post-meeting form for meetings that ended, and
+    # announcements of new meetings whose message was lost, hourly.
+    "meetings-reminders": {
+        "task": "meetings.send_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "meetings-post-meeting-form": {
+        "task": "meetings.request_wishes",
+        "schedule": crontab(minute=20),
+    },
+    "meetings-announcement-sweep": {
+        "task": "meetings.announce_new_meetings",
+        "schedule": crontab(minute=40),
+    },
     # Scoring requested but not done (broker outage, lost message): sent again.
     "matching-rescore-sweep": {"task": "matching.sweep_rescores", "schedule": 60.0},
     # The index's delta folded into a new main segment when it has grown or aged
@@ -365,6 +406,9 @@ CELERY_BEAT_SCHEDULE = {
     "matching-merge-indexes": {"task": "matching.merge_indexes", "schedule": 60.0},
     # Notifications: re-enqueue undelivered email (broker outage, dead worker) every minute.
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    # Registry imports: a preview or an import whose message was lost (broker outage, dead
+    # worker) is sent again; expired previews (and the files in them) are deleted.
+    "registry-import-sweep": {"task": "organizations.sweep_registry_imports", "schedule": 60.0},
     # Digest emails (Asia/Tokyo), daily and Mondays: at 8:10, after the 8:00 producers
     # above have written the day's digest.new_posts notifications. Idempotent per period.
     "notifications-digest-daily": {
@@ -386,8 +430,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes announces its version and lockout mode at every start of every
+        # process and command ("AXES: BEGIN ..."); its warnings (lockouts) still show.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
+# What a task prints (the console e-mail backend's messages, EMAIL_URL=consolemail://) is
+# output, not a problem: Celery logs a worker's stdout at INFO, not its default WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 
 # --- Tsunagu --------------------------------------------------------------------------
 TSUNAGU_SITE_NAME = env("TSUNAGU_SITE_NAME", default="つなぐ")

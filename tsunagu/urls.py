@@ -15,6 +15,7 @@ from drf_spectacular.views import (
 from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 
+from legal import api_urls as legal_api
 from matching import api_urls as matching_api
 from meetings import api_urls as meetings_api
 from notifications import api_urls as notifications_api
@@ -36,6 +37,7 @@ api_root = routers.APIRootView.as_view(
             matching_api,
             meetings_api,
             notifications_api,
+            legal_api,
         )
         for prefix, _viewset, basename in module.router.registry
     }
@@ -46,6 +48,9 @@ urlpatterns = [
     path("", include("web.public.urls")),
     path("my/", include("web.member.urls")),
     path("coord/", include("web.coordinator.urls")),
+    # 利用規約・プライバシーポリシー・問い合わせ先 and the consent page; their editing.
+    path("", include("web.public.legal")),
+    path("coord/legal/", include("web.coordinator.legal")),
     # The API, one include per app.
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/", include("organizations.api_urls")),
@@ -53,6 +58,7 @@ urlpatterns = [
     path("api/v1/", include("matching.api_urls")),
     path("api/v1/", include("meetings.api_urls")),
     path("api/v1/", include("notifications.api_urls")),
+    path("api/v1/", include("legal.api_urls")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's set-up script as a file of its own (the split view), so that the page
@@ -78,6 +84,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# JSON errors under /api/ for what Django answers before any API view (lib/http_errors.py).
+# Error answers (lib/http_errors.py): JSON under /api/, the site's pages in the reader's
+# language elsewhere (web/templates/400.html, 403.html, 404.html, 500.html).
 handler400 = "lib.http_errors.bad_request"
+handler403 = "lib.http_errors.permission_denied"
 handler404 = "lib.http_errors.page_not_found"
+handler500 = "lib.http_errors.server_error"

@@ -7,13 +7,10 @@ Thin views: every change is a call to ``matching.consultations.services``; its
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,7 +20,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lib import dates
 from lib.dates import fiscal_year_bounds
+from lib.errors import Invalid
 from matching.consultations import calendar as calendar_mod
 from matching.consultations import ical, services, slots
 from matching.consultations.serializers import (
@@ -58,30 +57,6 @@ def ics_response(body: bytes, filename: str | None = None) -> HttpResponse:
     return response
 
 
-def parse_when(value: str | None, *, end: bool = False) -> dt.datetime | None:
-    """``YYYY-MM-DD`` (a whole day, local time; as an end, the day is included) or an ISO
-    datetime."""
-    if not value:
-        return None
-    try:
-        day = parse_date(value)
-        if day is not None:
-            if end:
-                day += dt.timedelta(days=1)
-            moment = dt.datetime.combine(day, dt.time())
-        else:
-            moment = parse_datetime(value)
-            if moment is None:
-                raise ValueError(value)
-    except ValueError as exc:
-        raise exceptions.ValidationError(
-            {"detail": _("日付の形式が正しくありません（YYYY-MM-DD）。")}
-        ) from exc
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
 class CanUseConsultations(permissions.BasePermission):
     """Coordinators, and members of organizations with a match that may book."""
 
@@ -104,8 +79,12 @@ class IsCoordinatorForWrites(permissions.BasePermission):
 
 
 RANGE_PARAMETERS = [
-    OpenApiParameter("from", str, description="開始日（YYYY-MM-DD）か日時"),
-    OpenApiParameter("to", str, description="終了日（その日を含む）か日時"),
+    OpenApiParameter(
+        "from", str, description="開始日（YYYY-MM-DD）か日時（0002-01-01〜9998-12-31）"
+    ),
+    OpenApiParameter(
+        "to", str, description="終了日（その日を含む）か日時（0002-01-01〜9998-12-31）"
+    ),
 ]
 
 
@@ -133,8 +112,8 @@ class ConsultationSlotViewSet(
             return queryset
         params = self.request.query_params
         now = timezone.now()
-        start = parse_when(params.get("from")) or now
-        end = parse_when(params.get("to"), end=True)
+        start = dates.moment_param(params, "from", default=now)
+        end = dates.moment_param(params, "to", end=True)
         queryset = queryset.filter(starts_at__gte=start)
         if end is not None:
             queryset = queryset.filter(starts_at__lt=end)
@@ -208,7 +187,8 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(status=params["status"])
         if params.get("match", "").isdigit():
             queryset = queryset.filter(match_id=int(params["match"]))
-        start, end = parse_when(params.get("from")), parse_when(params.get("to"), end=True)
+        start = dates.moment_param(params, "from")
+        end = dates.moment_param(params, "to", end=True)
         if start is not None:
             queryset = queryset.filter(slot__starts_at__gte=start)
         if end is not None:
@@ -279,10 +259,11 @@ class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
         if not is_coordinator(request.user):
             raise exceptions.PermissionDenied(services.MSG_COORDINATOR_ONLY)
         default_start, default_end = fiscal_year_bounds(timezone.localdate())
-        start = parse_when(request.query_params.get("from")) or default_start
-        end = parse_when(request.query_params.get("to"), end=True) or default_end
+        params = request.query_params
+        start = dates.moment_param(params, "from", default=default_start)
+        end = dates.moment_param(params, "to", end=True, default=default_end)
         if end <= start:
-            raise exceptions.ValidationError({"detail": _("終了日は開始日より後にしてください。")})
+            raise Invalid(_("終了日は開始日より後にしてください。"), field="to")
         return Response(calendar_mod.slot_usage(start, end).as_dict())
 
 

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from lib import calendar_feed
 from matching.models import CalendarFeed, ConsultationBooking
 
 PRODID = "-//Tsunagu//Consultations//JA"
@@ -61,7 +62,12 @@ def booking_event(booking: ConsultationBooking, *, stamp: dt.datetime | None = N
     return event
 
 
-def calendar_for(bookings: Iterable[ConsultationBooking], *, name: str | None = None) -> Calendar:
+def calendar_for(
+    bookings: Iterable[ConsultationBooking],
+    *,
+    name: str | None = None,
+    extra: Iterable[Event] = (),
+) -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -75,6 +81,8 @@ def calendar_for(bookings: Iterable[ConsultationBooking], *, name: str | None = 
     stamp = timezone.now()
     for booking in bookings:
         cal.add_component(booking_event(booking, stamp=stamp))
+    for event in extra:
+        cal.add_component(event)
     cal.add_missing_timezones()
     return cal
 
@@ -106,8 +114,11 @@ def feed_bookings(user, *, now: dt.datetime | None = None) -> QuerySet[Consultat
 
 
 def feed_ics(user) -> bytes:
-    """The private feed of one user."""
-    return calendar_for(feed_bookings(user), name="つなぐ 事前相談").to_ical()
+    """The private feed of one user: their consultations, and the events the apps above
+    matching add through ``lib.calendar_feed`` (the meetings they registered for or
+    organize; matching may not import those apps, so they register themselves there)."""
+    extra = calendar_feed.events_for(user)
+    return calendar_for(feed_bookings(user), name="つなぐ の予定", extra=extra).to_ical()
 
 
 def new_token() -> str:

@@ -6,6 +6,8 @@ Pure functions, usable from a Django management command:
 * ``load_dataset_features(path)`` → ``Dataset`` (needs, offers, hierarchy, as_of, judgments),
   validating the schema with an error that names the first problem;
 * ``rank_all(dataset)`` → need id → every offer id, best first (as of the dataset's as_of);
+  ``rank_all_reverse(dataset)`` → offer id → every need id (what an NPO sees), judged by
+  ``offer_judgments`` (the same grades read from the offer's side);
 * metrics ``ndcg_at_k``, ``mrr``, ``precision_at_k``;
 * baselines ``tfidf_baseline_rankings`` (character 2–3-gram TF-IDF cosine over title +
   description) and ``random_baseline_rankings`` (seeded shuffles).
@@ -15,7 +17,8 @@ Metric definitions (also in README.md):
 * MRR: reciprocal rank of the first offer with grade ≥ ``mrr_min_grade`` (default 2: "good").
 * P@5: share of the first 5 offers with grade ≥ 2 ("good" or "ideal" partners).
 
-CLI: ``python -m matching.engine.evaluate PATH [--seeds N]`` prints engine vs TF-IDF vs random.
+CLI: ``python -m matching.engine.evaluate PATH [--seeds N]`` prints engine vs TF-IDF vs random,
+in both directions. Learned weights and their cross-validated figures: ``fitting.py``.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from matching.engine.features import (
     Need,
     Offer,
 )
-from matching.engine.index import OfferIndex, post_text
+from matching.engine.index import NeedIndex, OfferIndex, post_text
 from matching.engine.scoring import EVALUATION_PROFILE, MatchingProfile
 
 Rankings = dict[str, list[str]]
@@ -229,6 +232,36 @@ def rank_all(
     return out
 
 
+def rank_all_reverse(
+    dataset: Dataset,
+    profile: MatchingProfile = EVALUATION_PROFILE,
+) -> Rankings:
+    """Every need for every offer, best first (``NeedIndex.top_needs``, the other direction:
+    an organization's offer looking for themes). Needs a hard filter removes go last."""
+    ds = analysed(dataset)
+    index = NeedIndex.build(ds.needs, ds.hierarchy, background=[o.text for o in ds.offers])
+    all_ids = sorted(n.id for n in ds.needs)
+    out: Rankings = {}
+    for offer in ds.offers:
+        ranked = [
+            s.need_id for s in index.top_needs(offer, as_of=ds.as_of, top_k=None, profile=profile)
+        ]
+        seen = set(ranked)
+        out[offer.id] = ranked + [nid for nid in all_ids if nid not in seen]
+    return out
+
+
+def offer_judgments(judgments: Judgments) -> Judgments:
+    """The grades from the offers' side: offer id → {need id: grade}, for the offers the
+    judgments say fit at least one need (grade ≥ 1); the others have nothing to rank for."""
+    out: Judgments = {}
+    for need_id, grades in judgments.items():
+        for offer_id, grade in grades.items():
+            if grade > 0:
+                out.setdefault(offer_id, {})[need_id] = grade
+    return out
+
+
 # --------------------------------------------------------------------------- metrics
 
 
@@ -284,11 +317,8 @@ def _char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> dict[str, int]:
     return out
 
 
-def tfidf_baseline_rankings(dataset: Dataset) -> Rankings:
-    """Character 2–3-gram TF-IDF cosine between need and offer (title + description).
-
-    IDF over all posts of the file (needs and offers); no structure, no filters.
-    """
+def _tfidf_scores(dataset: Dataset) -> dict[tuple[str, str], float]:
+    """(need id, offer id) → character 2–3-gram TF-IDF cosine, IDF over all posts."""
     docs = {
         p.id: _char_ngrams(p.title + "\n" + p.description)
         for p in (*dataset.needs, *dataset.offers)
@@ -308,29 +338,55 @@ def tfidf_baseline_rankings(dataset: Dataset) -> Rankings:
         return {g: x / norm for g, x in v.items()}
 
     vecs = {pid: vec(pid) for pid in docs}
+    return {
+        (need.id, o.id): sum(w * vecs[o.id].get(g, 0.0) for g, w in vecs[need.id].items())
+        for need in dataset.needs
+        for o in dataset.offers
+    }
+
+
+def tfidf_baseline_rankings(dataset: Dataset) -> Rankings:
+    """Character 2–3-gram TF-IDF cosine between need and offer (title + description).
+
+    IDF over all posts of the file (needs and offers); no structure, no filters.
+    """
+    scores = _tfidf_scores(dataset)
     out: Rankings = {}
     for need in dataset.needs:
-        nv = vecs[need.id]
-        sims = [
-            (-sum(w * vecs[o.id].get(g, 0.0) for g, w in nv.items()), o.id) for o in dataset.offers
-        ]
+        sims = [(-scores[(need.id, o.id)], o.id) for o in dataset.offers]
         out[need.id] = [oid for _, oid in sorted(sims)]
     return out
 
 
-def random_baseline_rankings(dataset: Dataset, seed: int) -> Rankings:
-    rng = random.Random(seed)
+def tfidf_reverse_rankings(dataset: Dataset) -> Rankings:
+    """The TF-IDF baseline from the offers' side: offer id → needs by the same cosine."""
+    forward = _tfidf_scores(dataset)
     out: Rankings = {}
-    for need in sorted(dataset.needs, key=lambda n: n.id):
-        ids = sorted(o.id for o in dataset.offers)
-        rng.shuffle(ids)
-        out[need.id] = ids
+    for offer in dataset.offers:
+        sims = sorted((-forward[(need.id, offer.id)], need.id) for need in dataset.needs)
+        out[offer.id] = [nid for _, nid in sims]
     return out
 
 
-def random_baseline_scores(dataset: Dataset, seeds: int = 20) -> dict[str, float]:
+def random_baseline_rankings(dataset: Dataset, seed: int, reverse: bool = False) -> Rankings:
+    rng = random.Random(seed)
+    queries, candidates = (
+        (dataset.offers, dataset.needs) if reverse else (dataset.needs, dataset.offers)
+    )
+    out: Rankings = {}
+    for query in sorted(queries, key=lambda p: p.id):
+        ids = sorted(p.id for p in candidates)
+        rng.shuffle(ids)
+        out[query.id] = ids
+    return out
+
+
+def random_baseline_scores(
+    dataset: Dataset, seeds: int = 20, reverse: bool = False
+) -> dict[str, float]:
+    judgments = offer_judgments(dataset.judgments) if reverse else dataset.judgments
     runs = [
-        evaluate_rankings(random_baseline_rankings(dataset, s), dataset.judgments)
+        evaluate_rankings(random_baseline_rankings(dataset, s, reverse), judgments)
         for s in range(seeds)
     ]
     return {m: float(np.mean([r[m] for r in runs])) for m in runs[0]}
@@ -338,8 +394,8 @@ def random_baseline_scores(dataset: Dataset, seeds: int = 20) -> dict[str, float
 
 def leave_one_need_out(dataset: Dataset, profile: MatchingProfile = EVALUATION_PROFILE) -> float:
     """Mean nDCG@10 when each need is ranked with document frequencies computed without it
-    (the need's own words then look as rare as in an unseen city). A generalisation check:
-    the engine has no trained parameters besides the hand-set weights."""
+    (the need's own words then look as rare as in an unseen city). A generalisation check
+    of the text statistics; the weights' own check is ``fitting.cross_validate``."""
     ds = analysed(dataset)
     scores = []
     for need in ds.needs:
@@ -373,11 +429,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tfidf (char 2-3)": evaluate_rankings(tfidf, ds.judgments),
         f"random (x{args.seeds})": random_baseline_scores(ds, args.seeds),
     }
+    reverse_judgments = offer_judgments(ds.judgments)
+    reverse = {
+        "engine": evaluate_rankings(rank_all_reverse(ds), reverse_judgments),
+        "tfidf (char 2-3)": evaluate_rankings(tfidf_reverse_rankings(ds), reverse_judgments),
+        f"random (x{args.seeds})": random_baseline_scores(ds, args.seeds, reverse=True),
+    }
     print(f"{ds.city}  as_of={ds.as_of}  needs={len(ds.needs)} offers={len(ds.offers)}")
-    print(f"{'':20s} {'nDCG@10':>8s} {'MRR':>8s} {'P@5':>8s}")
+    print(f"{'needs → offers':20s} {'nDCG@10':>8s} {'MRR':>8s} {'P@5':>8s}")
     for name, m in rows.items():
         print(f"{name:20s} {m['ndcg@10']:8.3f} {m['mrr']:8.3f} {m['p@5']:8.3f}")
-    print("MRR: first offer with grade >= 2; P@5: share of top 5 with grade >= 2")
+    print(f"{'offers → needs':20s} ({len(reverse_judgments)} offers that fit some need)")
+    for name, m in reverse.items():
+        print(f"{name:20s} {m['ndcg@10']:8.3f} {m['mrr']:8.3f} {m['p@5']:8.3f}")
+    print("MRR: first post with grade >= 2; P@5: share of top 5 with grade >= 2")
     if args.per_need:
         for n in sorted(ds.judgments):
             e = ndcg_at_k(engine[n], ds.judgments[n])

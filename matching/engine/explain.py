@@ -8,7 +8,7 @@ coordinator nothing they can check against the two texts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from matching.engine.features import (
     FIELD_LABELS,
@@ -26,6 +26,7 @@ from matching.engine.text import (
     PostText,
     commercial_cues,
     display_term,
+    load_lexicon,
 )
 
 MAX_KEYWORDS = 5
@@ -75,8 +76,9 @@ def _shared_words(
     「高齢者／シニア」)."""
     need_terms, offer_terms = need_text.term_dict(), offer_text.term_dict()
     need_surf, offer_surf = need_text.surface_dict(), offer_text.surface_dict()
+    formats = (lexicon or load_lexicon()).formats  # a shared format is not what fits
     shared = sorted(
-        (t for t in set(need_terms) & set(offer_terms) if _readable(t)),
+        (t for t in set(need_terms) & set(offer_terms) if _readable(t) and t not in formats),
         key=lambda t: (-idf(t) * min(need_terms[t], offer_terms[t]), t),
     )
     words = []
@@ -106,11 +108,17 @@ def text_reasons(
     offer_text: PostText,
     idf: Callable[[str], float],
     lexicon: Lexicon | None = None,
+    near: Sequence[tuple[str, str, float]] = (),
 ) -> tuple[list[str], list[str]]:
+    """The text reasons: shared subject words, synonyms, words close in meaning (``near``:
+    pairs of the semantic component) and topics, and apart from them the shared *formats*
+    (講座, ワークショップ: how the work is done, not what it is about), which alone are no
+    reason to suggest a pair."""
     need_terms = need_text.term_dict()
     offer_terms = offer_text.term_dict()
     need_surf = need_text.surface_dict()
     offer_surf = offer_text.surface_dict()
+    formats = (lexicon or load_lexicon()).formats
     reasons: list[str] = []
     weaknesses: list[str] = []
     if not need_terms or not offer_terms:
@@ -126,6 +134,7 @@ def text_reasons(
     keywords: list[str] = []
     synonyms: list[str] = []
     topics: list[str] = []
+    shared_formats: list[str] = []
     for term in shared:
         if term.startswith(TOPIC_PREFIX):
             topics.append(display_term(term, lexicon))
@@ -134,20 +143,38 @@ def text_reasons(
             continue  # in-word character pairs count in the score but mean nothing to a reader
         a = need_surf.get(term, term)
         b = offer_surf.get(term, term)
-        if term.startswith(CONCEPT_PREFIX) and a != b:
-            synonyms.append(f"{a} ≈ {b}")
+        said = f"{a} ≈ {b}" if term.startswith(CONCEPT_PREFIX) and a != b else a
+        if term in formats:
+            shared_formats.append(said)
+        elif said != a:
+            synonyms.append(said)
         else:
             keywords.append(a)
     keywords = list(dict.fromkeys(keywords))
+    close = [
+        need_surf.get(a, display_term(a, lexicon))
+        + " ～ "
+        + offer_surf.get(b, display_term(b, lexicon))
+        for a, b, _ in near
+    ]
     if keywords:
         reasons.append("共通するキーワード: " + _join(keywords[:MAX_KEYWORDS]))
     if synonyms:
         reasons.append("類義語: " + "、".join(synonyms[:MAX_SYNONYMS]))
+    if close:
+        reasons.append("近い意味: " + "、".join(close))
     if topics and not keywords and not synonyms:
         reasons.append("関連する話題: " + _join(topics[:3]))
     elif topics:
         reasons.append("同じ話題: " + _join(topics[:3]))
-    if not keywords and not synonyms and not topics:
+    subject = keywords or synonyms or topics or close
+    if shared_formats:
+        said = "、".join(list(dict.fromkeys(shared_formats))[:MAX_SYNONYMS])
+        if subject:
+            reasons.append(f"形式も共通（やり方の一致で、内容の手がかりとしては弱い）: {said}")
+        else:
+            weaknesses.append(f"共通するのは形式の語（{said}）だけで、内容の共通点が見つからない")
+    elif not subject:
         weaknesses.append("内容の共通点が見つからない")
     return reasons, weaknesses
 
@@ -163,8 +190,9 @@ def explain(
     idf: Callable[[str], float],
     fairness_on: bool,
     lexicon: Lexicon | None = None,
+    near: Sequence[tuple[str, str, float]] = (),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    reasons, weaknesses = text_reasons(need_text, offer_text, idf, lexicon)
+    reasons, weaknesses = text_reasons(need_text, offer_text, idf, lexicon, near)
 
     need_cov, offer_cov = values["_need_cov"], values["_offer_cov"]
     if values["reciprocity"] >= 0.5:

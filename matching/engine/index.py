@@ -38,7 +38,7 @@ from datetime import date
 import numpy as np
 from scipy import sparse
 
-from matching.engine import ranking
+from matching.engine import ranking, semantic
 from matching.engine.explain import explain
 from matching.engine.features import FIELD_LABELS, AreaHierarchy, Need, Offer
 from matching.engine.scoring import (
@@ -60,6 +60,7 @@ from matching.engine.scoring import (
     need_interval,
     period_value,
     saturate,
+    semantic_value,
 )
 from matching.engine.text import (
     Lexicon,
@@ -102,10 +103,32 @@ def _ordinal(d: date | None, default: int) -> int:
     return d.toordinal() if d is not None else default
 
 
+# Principal axes of an index's document vectors kept for the semantic bound: more axes, a
+# tighter bound (fewer candidates scored exactly) but a longer product over every row.
+SEMANTIC_AXES = 32
+_AXES_SAMPLE = 20_000
+
+
+def _principal_axes(rows: np.ndarray, count: int = SEMANTIC_AXES) -> np.ndarray:
+    """Orthonormal axes (rows) along which the documents spread most: the eigenvectors of
+    their Gram matrix, from an evenly spaced sample of at most ``_AXES_SAMPLE`` rows. Any
+    orthonormal axes make the bound valid; these make it tight."""
+    dims = rows.shape[1]
+    count = min(count, dims)
+    if len(rows) == 0:
+        return np.zeros((0, dims), dtype=np.float32)
+    step = max(1, len(rows) // _AXES_SAMPLE)
+    sample = rows[::step].astype(np.float64)
+    norm = np.linalg.norm(sample, axis=1, keepdims=True)
+    sample = sample / np.where(norm > 0, norm, 1.0)
+    _, vectors = np.linalg.eigh(sample.T @ sample)
+    return np.ascontiguousarray(vectors[:, ::-1][:, :count].T, dtype=np.float32)
+
+
 class _TextQuery:
     """A query post's term weights against an index's vocabulary and document frequencies."""
 
-    __slots__ = ("cols", "l1", "l2", "terms", "values", "weights")
+    __slots__ = ("cols", "l1", "l2", "semantic", "semantic_axes", "terms", "values", "weights")
 
     def __init__(self, index: _PostIndex, text: PostText) -> None:
         self.terms = text.term_dict()
@@ -121,6 +144,33 @@ class _TextQuery:
         self.values = np.asarray(vals, dtype=np.float64)[order]
         self.l1 = float(sum(self.weights.values()))
         self.l2 = float(math.sqrt(sum(w * w for w in self.weights.values())))
+        self.semantic: np.ndarray | None = None
+        self.semantic_axes: tuple[np.ndarray, float] | None = None
+
+    def semantic_vector(self, index: _PostIndex) -> np.ndarray:
+        """The query's document vector: unit length, zero if none of its terms has one."""
+        if self.semantic is None:
+            keys = list(self.weights)
+            weights = np.fromiter((self.weights[k] for k in keys), np.float32, len(keys))
+            # einsum, not BLAS: OpenBLAS threads cost milliseconds on a busy 2-core host.
+            table = index.term_vectors.matrix(keys)
+            vec = np.einsum("i,ij->j", weights, table) if keys else np.zeros(0)
+            norm = float(np.sqrt(np.einsum("i,i->", vec, vec))) if len(vec) else 0.0
+            if norm <= 1e-9:
+                vec = np.zeros(index.term_vectors.dims, dtype=np.float32)
+            else:
+                vec = (vec / norm).astype(np.float32)
+            self.semantic = vec
+        return self.semantic
+
+    def semantic_on_axes(self, index: _PostIndex) -> tuple[np.ndarray, float]:
+        """The query vector's coordinates on the index's bound axes, and the rest's length."""
+        if self.semantic_axes is None:
+            vec = self.semantic_vector(index)
+            on_axes = np.einsum("ij,j->i", index.semantic_axes(), vec)
+            rest = float(np.einsum("i,i->", vec, vec) - np.einsum("i,i->", on_axes, on_axes))
+            self.semantic_axes = (on_axes, math.sqrt(max(0.0, rest)))
+        return self.semantic_axes
 
 
 class _PostIndex:
@@ -149,6 +199,7 @@ class _PostIndex:
         texts = [post_text(p, self.lexicon) for p in self.posts]
         self.texts = texts
         self._build_text(texts, background, stats)
+        self._build_semantic()
         self._build_structure()
 
     # ----------------------------------------------------------------- build
@@ -200,6 +251,78 @@ class _PostIndex:
         np.add.at(l1, rows, data)
         self.l2 = np.sqrt(sq)
         self.l1 = l1
+
+    def _build_semantic(self) -> None:
+        """Each post's document vector: its terms' vectors weighed like its terms (idf ×
+        tf, formats excluded), in one sparse × dense product over the index's matrix; kept
+        as int8 (the cosines are computed from these values, so saved and built indexes
+        agree). For the pruning, each vector's coordinates on a few principal axes and the
+        length of the rest give an upper bound of any cosine by Cauchy–Schwarz:
+        q·d ≤ (Bq)·(Bd) + |q − BᵀBq|·|d − BᵀBd| (``semantic_bounds``)."""
+        self.term_vectors = semantic.term_vectors(self.lexicon)
+        # Columns in term order, rows summed in that order: a post's vector does not depend
+        # on which other posts share its index (a delta and a rebuild agree to the bit).
+        terms = sorted(self.vocab)
+        table = self.term_vectors.matrix(terms)
+        n = len(self.texts)
+        if n and len(terms):
+            columns = np.fromiter((self.vocab[t] for t in terms), np.int64, len(terms))
+            by_term = self.matrix[:, columns].tocsr().astype(np.float32)
+            by_term.sort_indices()
+            docs = np.asarray(by_term @ table)
+        else:
+            docs = np.zeros((n, self.term_vectors.dims), dtype=np.float32)
+        # int8 with a scale per row (the cosine needs only the direction: the scale
+        # cancels): 300 bytes a post, and a gather of candidates converts fast.
+        peak = np.abs(docs).max(axis=1, initial=0.0)
+        scale = np.where(peak > 0, 127.0 / np.where(peak > 0, peak, 1.0), 0.0)
+        self.semantic_docs = np.rint(docs * scale[:, None]).astype(np.int8)
+        rows = self.semantic_docs.astype(np.float32)
+        self.semantic_norm = np.sqrt(np.einsum("ij,ij->i", rows, rows)).astype(np.float32)
+        self._semantic_bound = None  # axes, coordinates, rest: made on first need
+
+    def semantic_axes(self) -> np.ndarray:
+        """The bound's axes (``_principal_axes``), computed when a ranking first prunes
+        (or a segment is saved): a delta of a few posts never needs them."""
+        bound = self.__dict__.get("_semantic_bound")
+        if bound is None:
+            rows = self.semantic_docs.astype(np.float32)
+            axes = _principal_axes(rows)
+            safe = np.where(self.semantic_norm > 0, self.semantic_norm, 1.0)
+            on_axes = (rows @ axes.T) / safe[:, None] if len(axes) else np.zeros((len(rows), 0))
+            rest = np.sqrt(np.maximum(0.0, 1.0 - np.square(on_axes).sum(axis=1)))
+            bound = self._semantic_bound = (
+                axes,
+                np.ascontiguousarray(on_axes, dtype=np.float32),
+                np.where(self.semantic_norm > 0, rest, 0.0).astype(np.float32),
+            )
+        return bound[0]
+
+    def semantic_values(self, rows: np.ndarray, q: _TextQuery) -> np.ndarray:
+        """The semantic component of ``rows`` for the query (exact)."""
+        vec = q.semantic_vector(self)
+        if len(rows) == 0:
+            return np.zeros(0)
+        # einsum: each row's sum in one fixed order, whatever the other rows (BLAS may not).
+        dots = np.einsum("ij,j->i", self.semantic_docs[rows], vec)
+        norm = self.semantic_norm[rows]
+        cosine = np.divide(dots, norm, out=np.zeros(len(rows), dtype=np.float32), where=norm > 0)
+        prof = self._profile
+        return semantic_value(cosine.astype(np.float64), prof.semantic_floor, prof.semantic_full)
+
+    def semantic_bounds(self, q: _TextQuery, rows: np.ndarray) -> np.ndarray:
+        """An upper bound of the semantic component of ``rows`` (cheap: a few axes)."""
+        self.semantic_axes()
+        _, docs_on_axes, docs_rest = self._semantic_bound
+        on_axes, rest = q.semantic_on_axes(self)
+        if len(rows) > len(self) // 8:  # most rows: one pass over the contiguous table
+            bound = np.einsum("ij,j->i", docs_on_axes, on_axes)[rows]
+        else:
+            bound = np.einsum("ij,j->i", docs_on_axes[rows], on_axes)
+        bound += docs_rest[rows] * np.float32(rest)
+        bound += np.float32(1e-4)  # slack for the float32 sums, summed in another order
+        prof = self._profile
+        return semantic_value(bound, prof.semantic_floor, prof.semantic_full)
 
     @property
     def stats(self) -> CorpusStats:
@@ -335,6 +458,7 @@ class _PostIndex:
         as_of: date,
     ) -> dict[str, np.ndarray]:
         comps = self._text_components(rows, stats, q)
+        comps["semantic"] = self.semantic_values(rows, q)
         comps.update(self._structural_components(query, rows, q_text, as_of))
         return comps
 
@@ -493,6 +617,10 @@ class _PostIndex:
         need_text, offer_text = (
             (qtext, self.texts[row]) if self.role == "offer" else (self.texts[row], qtext)
         )
+        sides = self.__dict__.setdefault("_near_sides", {})
+        near = semantic.near_pairs(
+            self.term_vectors, need_text, offer_text, self.idf_of, sides=sides
+        )
         reasons, weaknesses = explain(
             need,
             offer,
@@ -503,6 +631,7 @@ class _PostIndex:
             idf=self.idf_of,
             fairness_on=lam > 0,
             lexicon=self.lexicon,
+            near=near,
         )
         return Suggestion(
             need_id=need.id,

@@ -44,6 +44,21 @@ class _Scored:
     cand: np.ndarray
     comps: dict[str, np.ndarray]
     scores: np.ndarray
+    # For the semantic bound of the posts sharing no term with the query (``rest_semantic``).
+    outside: np.ndarray | None = None
+    query: Any = None
+
+    def rest_semantic(self) -> float:
+        """The most the semantic component can reach for a post of this layer outside the
+        candidates: such a post scores at most the structure plus this (computed only when
+        the cheap bound, 1, leaves the list unsettled)."""
+        if self.outside is None or not self.outside.any():
+            return 0.0
+        rows = np.flatnonzero(self.outside)
+        index = self.layer.index
+        if len(rows) <= PRUNE_ABOVE:  # a few rows (a delta): their exact values
+            return float(index.semantic_values(rows, self.query).max())
+        return float(index.semantic_bounds(self.query, rows).max())
 
 
 def _live(layer: Layer, rows: np.ndarray) -> np.ndarray:
@@ -56,6 +71,14 @@ def _live(layer: Layer, rows: np.ndarray) -> np.ndarray:
 PRUNE_ABOVE = 2000
 # Rounding slack of the bound (its sum runs in another order than the score's).
 _SLACK = 1e-9
+# Exposure fairness inside one list: each earlier pick of the same organization in the list
+# adds 1/LIST_SATURATION to its exposure e, so its third offer meets the full penalty λ
+# (docs/matching.md, "Exposure fairness"). Several offers of one group, or ten near-copies
+# of one offer in different districts, no longer fill a theme's list.
+LIST_SATURATION = 2.0
+# … and a list shows at most this many offers of one organization (fairness on): ten copies
+# of a group's offer in ten districts are not ten partners.
+LIST_CAP = 3
 
 
 def _score_text_candidates(layer, query, text, as_of, w, k, exposure) -> _Scored:
@@ -71,22 +94,34 @@ def _score_text_candidates(layer, query, text, as_of, w, k, exposure) -> _Scored
         allowed = allowed & ~layer.dead
     cand, dot, q_shared, d_shared = index._text_stats(q, allowed)
     comps = index._text_components(cand, (dot, q_shared, d_shared), q)
+    outside = allowed.copy()
+    outside[cand] = False
     profile = index._profile
     pool = _pool_size(profile, k) if k is not None else None
     if pool is not None and len(cand) > max(PRUNE_ABOVE, 4 * pool):
-        upper = (
-            w["text"] * comps["text"]
-            + w["reciprocity"] * comps["reciprocity"]
-            + index._structural_bound(query, cand, w)
-        )
+        # The semantic component is bounded cheaply (``index.semantic_bounds``) and
+        # computed exactly only for the candidates that can still make the list: first
+        # against the structure's bound, then against the exact structure.
+        sem_bound = w["semantic"] * index.semantic_bounds(q, cand)
+        text_part = w["text"] * comps["text"] + w["reciprocity"] * comps["reciprocity"]
+        upper = text_part + sem_bound + index._structural_bound(query, cand, w)
         best = np.argpartition(-upper, pool - 1)[:pool]
-        trial = _full_scores(index, query, cand[best], comps, best, text, as_of, w)
+        trial = _full_scores(index, query, cand[best], comps, best, text, as_of, w, q)
         theta = _threshold(index, cand[best], trial, profile, k, pool, exposure)
         keep = np.flatnonzero(upper >= theta - _SLACK)
+        cand, text_part, sem_bound = cand[keep], text_part[keep], sem_bound[keep]
+        comps = {c: v[keep] for c, v in comps.items()}
+        structure = index._structural_components(query, cand, text, as_of)
+        exact = text_part + sum(w[c] * structure[c] for c in structure)
+        keep = np.flatnonzero(exact + sem_bound >= theta - _SLACK)
         cand = cand[keep]
         comps = {c: v[keep] for c, v in comps.items()}
-    comps.update(index._structural_components(query, cand, text, as_of))
-    return _Scored(layer, cand, comps, sum(w[c] * comps[c] for c in COMPONENTS))
+        comps.update({c: v[keep] for c, v in structure.items()})
+    else:
+        comps.update(index._structural_components(query, cand, text, as_of))
+    comps["semantic"] = index.semantic_values(cand, q)
+    scores = sum(w[c] * comps[c] for c in COMPONENTS)
+    return _Scored(layer, cand, comps, scores, outside, q)
 
 
 def _pool_size(profile: MatchingProfile, k: int) -> int:
@@ -96,8 +131,9 @@ def _pool_size(profile: MatchingProfile, k: int) -> int:
     return k
 
 
-def _full_scores(index, query, rows, text_comps, positions, text, as_of, w) -> np.ndarray:
+def _full_scores(index, query, rows, text_comps, positions, text, as_of, w, q) -> np.ndarray:
     comps = {c: v[positions] for c, v in text_comps.items()}
+    comps["semantic"] = index.semantic_values(rows, q)
     comps.update(index._structural_components(query, rows, text, as_of))
     return sum(w[c] * comps[c] for c in COMPONENTS)
 
@@ -159,8 +195,12 @@ def rank(
     parts = [
         _score_text_candidates(layer, query, text, as_of, w, top_k, exposure) for layer in layers
     ]
-    structural_max = sum(w[c] for c in COMPONENTS if c not in ("text", "reciprocity"))
-    above = sum(int(np.count_nonzero(p.scores > structural_max)) for p in parts)
+    structural_max = sum(w[c] for c in COMPONENTS if c not in ("text", "reciprocity", "semantic"))
+    above = sum(int(np.count_nonzero(p.scores > structural_max + w["semantic"])) for p in parts)
+    if top_k is not None and above < k and w["semantic"] > 0:
+        # The semantic component at 1 was too coarse a bound: the rest's own bound.
+        reach = structural_max + w["semantic"] * max(p.rest_semantic() for p in parts)
+        above = sum(int(np.count_nonzero(p.scores > reach)) for p in parts)
     if top_k is None or above < k:
         # Posts sharing no term can still make the list on structure alone: score them.
         for part in parts:
@@ -169,7 +209,10 @@ def rank(
         part = parts[0]
         which = None
         cand, comps, scores = part.cand, part.comps, part.scores
-        exposure_counts = part.layer.index._exposure(cand, exposure)
+
+        def exposure_counts(positions: np.ndarray) -> np.ndarray:
+            return _exposure_of(part.layer, cand[positions], exposure)
+
         orgs = _orgs(part.layer, cand)
         id_rank = part.layer.index.id_rank
 
@@ -181,14 +224,21 @@ def rank(
         cand = np.concatenate([p.cand for p in parts])
         comps = {c: np.concatenate([p.comps[c] for p in parts]) for c in parts[0].comps}
         scores = np.concatenate([p.scores for p in parts])
-        exposure_counts = np.concatenate([p.layer.index._exposure(p.cand, exposure) for p in parts])
         orgs = np.concatenate([_orgs(p.layer, p.cand) for p in parts])
+
+        def exposure_counts(positions: np.ndarray) -> np.ndarray:
+            return np.asarray(
+                [_exposure_of(parts[which[i]].layer, cand[[i]], exposure)[0] for i in positions],
+                dtype=np.float64,
+            )
 
         def tie(positions: np.ndarray) -> np.ndarray:
             ids = [layers[which[i]].index.ids[cand[i]] for i in positions]
             return np.unique(np.asarray(ids, dtype=object), return_inverse=True)[1]
 
-    order = select(scores, exposure_counts, orgs, tie, profile, k, batch_counts)
+    # A full ordering (top_k None) keeps every post: the per-list cap is for shortlists.
+    cap = None if top_k is None else LIST_CAP
+    order = select(scores, exposure_counts, orgs, tie, profile, k, batch_counts, cap=cap)
     out: list[Suggestion] = []
     for rank_no, (i, e) in enumerate(order, start=1):
         index = first if which is None else layers[which[i]].index
@@ -198,6 +248,25 @@ def rank(
     return out
 
 
+def _exposure_of(layer: Layer, rows: np.ndarray, exposure: Mapping[str, int] | None) -> np.ndarray:
+    """The exposure counts of ``rows``' organizations, looked up for these rows only (the
+    selection's pool): a city's mapping names every organization, and walking it for every
+    query cost more than the query (docs/benchmarks.md §7)."""
+    if not exposure or len(rows) == 0:
+        return np.zeros(len(rows))
+    index = layer.index
+    names = index.__dict__.get("_org_names")
+    if names is None:  # organization code → id, once per index
+        names = [""] * (max(index.org_codes.values(), default=-1) + 2)
+        for org, code in index.org_codes.items():
+            names[code] = org
+        index._org_names = names
+    return np.asarray(
+        [max(float(exposure.get(names[c], 0)), 0.0) for c in index.orgs[rows].tolist()],
+        dtype=np.float64,
+    )
+
+
 def _orgs(layer: Layer, rows: np.ndarray) -> np.ndarray:
     codes = layer.index.orgs[rows]
     return codes if layer.org_codes is None else layer.org_codes[codes]
@@ -205,15 +274,18 @@ def _orgs(layer: Layer, rows: np.ndarray) -> np.ndarray:
 
 def select(
     scores: np.ndarray,
-    exposure_counts: np.ndarray,
+    exposure_counts: np.ndarray | Callable[[np.ndarray], np.ndarray],
     orgs: np.ndarray,
     tie: Callable[[np.ndarray], np.ndarray],
     profile: MatchingProfile,
     k: int,
     batch_counts: dict[int, int] | None,
+    cap: int | None = LIST_CAP,
 ) -> list[tuple[int, float]]:
     """Positions of the k best candidates, with each one's exposure e ∈ [0, 1]; equal
-    values are ordered by ``tie(positions)`` (the post ids' order)."""
+    values are ordered by ``tie(positions)`` (the post ids' order). With fairness on, at
+    most ``cap`` of one organization (None: no cap). ``exposure_counts``: per candidate, or
+    a function of candidate positions (looked up for the pool only)."""
     lam = profile.weights.fairness
     sat = float(profile.fairness_saturation)
     if len(scores) == 0 or k <= 0:
@@ -232,30 +304,45 @@ def select(
 
     if lam <= 0:
         return [(int(i), 0.0) for i in top(scores, k)]
-    base_e = np.minimum(exposure_counts / sat, 1.0)
+
+    def exposure_at(positions: np.ndarray) -> np.ndarray:
+        if callable(exposure_counts):
+            return np.asarray(exposure_counts(positions), dtype=np.float64)
+        return np.asarray(exposure_counts, dtype=np.float64)[positions]
+
     if not profile.fairness_within_batch:
+        base_e = np.minimum(exposure_at(np.arange(len(scores))) / sat, 1.0)
         adjusted = scores * (1 - lam * base_e)
         return [(int(i), float(base_e[i])) for i in top(adjusted, k)]
-    # Greedy: each pick adds one to its organization's count for the picks after it.
-    counts = dict(batch_counts) if batch_counts is not None else {}
+    # Greedy over the best raw scores: each pick's organization counts against its later
+    # offers in this list (``LIST_SATURATION``) and, in a batch, against the needs after
+    # this one (``batch_counts``, as exposure). Vectorised over the pool: one pass per pick.
+    batch = batch_counts if batch_counts is not None else {}
     pool = top(scores, min(len(scores), max(4 * k, k + 50)))
-    pool_tie = dict(zip(pool.tolist(), tie(pool).tolist(), strict=True))
+    pool_orgs = orgs[pool].astype(np.int64)
+    codes, org_of = np.unique(pool_orgs, return_inverse=True)
+    elsewhere = exposure_at(pool) + np.asarray([batch.get(int(o), 0) for o in pool_orgs])
+    raw = scores[pool].astype(np.float64)
+    in_list = np.zeros(len(codes), dtype=np.int64)
+    pool_tie = np.asarray(tie(pool))
+    left = np.ones(len(pool), dtype=bool)
     chosen: list[tuple[int, float]] = []
-    remaining = list(pool)
-    while remaining and len(chosen) < k:
-        best, best_val, best_e = None, -1.0, 0.0
-        for i in remaining:
-            org = int(orgs[i])
-            e = float(min((exposure_counts[i] + counts.get(org, 0)) / sat, 1.0))
-            val = float(scores[i]) * (1 - lam * e)
-            if val > best_val or (val == best_val and pool_tie[i] < pool_tie[best]):
-                best, best_val, best_e = i, val, e
-        chosen.append((int(best), best_e))
-        remaining.remove(best)
-        org = int(orgs[best])
-        counts[org] = counts.get(org, 0) + 1
+    while len(chosen) < k:
+        allowed = left if cap is None else left & (in_list[org_of] < cap)
+        if not allowed.any():
+            break  # nothing left, or only capped organizations
+        e = np.minimum(elsewhere / sat + in_list[org_of] / LIST_SATURATION, 1.0)
+        val = np.where(allowed, raw * (1 - lam * e), -np.inf)
+        top_val = np.flatnonzero(val == val.max())
+        best = int(top_val[np.argmin(pool_tie[top_val])])  # equal values: the lower id
+        chosen.append((int(pool[best]), float(e[best])))
+        left[best] = False
+        in_list[org_of[best]] += 1
     if batch_counts is not None:
-        batch_counts.update(counts)
+        in_list_by_org = dict(zip(codes.tolist(), in_list.tolist(), strict=True))
+        for org, n in in_list_by_org.items():
+            if n:
+                batch_counts[org] = batch_counts.get(org, 0) + n
     return chosen
 
 

@@ -1,7 +1,8 @@
 """Components of the match score, the weights, and the result types.
 
 Every component yields a *value* in [0, 1]. The score is the weighted mean of the values
-(weights normalised to sum 1) times the fairness factor, written as a sum of contributions:
+(weights normalised to sum 1; the defaults learned, ``data/weights.json``) times the
+fairness factor, written as a sum of contributions:
 
     score = Σ_i (w_i / Σw) · v_i  −  λ · e · Σ_i (w_i / Σw) · v_i
 
@@ -17,14 +18,18 @@ same numbers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
 from matching.engine.features import FORM_LABELS, WEAK_FORMS, AreaHierarchy
 
-ENGINE_VERSION = "tsunagu-engine/1.0"
+# 2.0: the semantic component (word vectors), formats weighed apart from subjects, weights
+# learned by cross-validation (``data/weights.json``).
+ENGINE_VERSION = "tsunagu-engine/2.0"
 
 # Day ordinals standing for "no bound".
 NO_START = -(10**9)
@@ -35,6 +40,7 @@ DEFAULT_NEED_DAYS = 365
 COMPONENTS: tuple[str, ...] = (
     "text",
     "reciprocity",
+    "semantic",
     "field",
     "area",
     "form",
@@ -45,6 +51,7 @@ COMPONENTS: tuple[str, ...] = (
 COMPONENT_LABELS: dict[str, str] = {
     "text": "内容の近さ",
     "reciprocity": "双方向の一致",
+    "semantic": "意味の近さ",
     "field": "分野",
     "area": "活動地域",
     "form": "協働形態",
@@ -59,22 +66,55 @@ _FORM_BIT = {code: 1 << i for i, code in enumerate(FORM_CODES)}
 _WEAK_MASK = sum(_FORM_BIT[c] for c in WEAK_FORMS)
 
 
+# The weights set by hand from the judging guidelines (engine 1.x), with the semantic
+# component at a modest share: the starting point (prior) of the fit, and the comparison
+# the learned weights are reported against.
+HAND_WEIGHTS: dict[str, float] = {
+    "text": 0.40,
+    "reciprocity": 0.15,
+    "semantic": 0.15,
+    "field": 0.05,
+    "area": 0.15,
+    "form": 0.10,
+    "period": 0.10,
+    "capacity": 0.05,
+    "commercial": 0.08,
+}
+WEIGHTS_PATH = Path(__file__).parent / "data" / "weights.json"
+
+
+def learned_weights(path: Path = WEIGHTS_PATH) -> dict[str, float]:
+    """The component weights fitted on the labelled dataset by leave-one-need-out
+    cross-validation (``python -m matching.engine.fitting``); the hand-set ones if the file
+    is missing. Keys the file lacks keep their hand-set value."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))["weights"]
+    except (OSError, KeyError, ValueError):
+        return dict(HAND_WEIGHTS)
+    return {c: float(found.get(c, HAND_WEIGHTS[c])) for c in HAND_WEIGHTS}
+
+
+_LEARNED = learned_weights()
+
+
 @dataclass(frozen=True)
 class Weights:
     """Relative weights of the components (any non-negative numbers; normalised to sum 1).
+    The defaults are the learned ones (``data/weights.json``).
 
     ``fairness`` is different: a strength λ ∈ [0, 1]. An organization whose exposure is at
     saturation has its score multiplied by (1 − λ). 0 switches fairness off.
     """
 
-    text: float = 0.40
-    reciprocity: float = 0.15
-    field: float = 0.05
-    area: float = 0.15
-    form: float = 0.10
-    period: float = 0.10
-    capacity: float = 0.05
-    commercial: float = 0.08
+    text: float = _LEARNED["text"]
+    reciprocity: float = _LEARNED["reciprocity"]
+    semantic: float = _LEARNED["semantic"]
+    field: float = _LEARNED["field"]
+    area: float = _LEARNED["area"]
+    form: float = _LEARNED["form"]
+    period: float = _LEARNED["period"]
+    capacity: float = _LEARNED["capacity"]
+    commercial: float = _LEARNED["commercial"]
     fairness: float = 0.0
 
     def __post_init__(self) -> None:
@@ -115,13 +155,27 @@ class MatchingProfile:
     # ``saturate``. Raw lexical overlaps are small numbers; these spread them over [0, 1].
     text_kappa: float = 0.25
     reciprocity_kappa: float = 0.25
+    # The semantic value is the cosine of the two posts' document vectors mapped linearly
+    # from ``semantic_floor`` (what two unrelated civic posts typically reach: 0) to
+    # ``semantic_full`` (the same subject in other words: 1).
+    semantic_floor: float = 0.2
+    semantic_full: float = 0.8
 
     def __post_init__(self) -> None:
         if self.fairness_saturation < 1:
             raise ValueError("fairness_saturation must be ≥ 1")
+        if not 0 <= self.semantic_floor < self.semantic_full <= 1:
+            raise ValueError("need 0 ≤ semantic_floor < semantic_full ≤ 1")
 
 
-DEFAULT_PROFILE = MatchingProfile()
+# Exposure fairness is on by default (docs/matching.md, "Exposure fairness"): λ = 0.5,
+# full at 20 suggestions and open matches elsewhere, or at a third offer of one
+# organization in a list (``ranking.LIST_SATURATION``). Measured in bench/fairness_bench.py.
+DEFAULT_FAIRNESS = 0.5
+DEFAULT_FAIRNESS_SATURATION = 20
+DEFAULT_PROFILE = MatchingProfile(
+    weights=Weights(fairness=DEFAULT_FAIRNESS), fairness_saturation=DEFAULT_FAIRNESS_SATURATION
+)
 EVALUATION_PROFILE = MatchingProfile(
     name="evaluation", require_form_overlap=False, fairness_within_batch=False
 )
@@ -167,6 +221,13 @@ class Suggestion:
 
 
 # --------------------------------------------------------------------------- components
+
+
+def semantic_value(cosine: np.ndarray, floor: float, full: float) -> np.ndarray:
+    """The semantic component: a cosine mapped linearly from ``floor`` (0) to ``full`` (1)."""
+    value = np.asarray(cosine, dtype=np.float64) - floor
+    value *= 1.0 / (full - floor)
+    return np.clip(value, 0.0, 1.0, out=value)
 
 
 def saturate(x: np.ndarray | float, kappa: float) -> np.ndarray | float:

@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from matching.engine import semantic
 from matching.engine.features import AreaHierarchy, Need, Offer
 from matching.engine.index import NeedIndex, OfferIndex, _PostIndex
 from matching.engine.text import Lexicon, PostText
 
-FORMAT = 3
+# 4: the posts' document vectors (``semantic_*``), for the semantic component.
+FORMAT = 4
 # Arrays of the index, saved as they are (``name.npy``).
 _ARRAYS = (
     "id_rank",
@@ -43,7 +45,11 @@ _ARRAYS = (
     "starts",
     "ends",
     "cues",
+    "semantic_docs",
+    "semantic_norm",
 )
+# The semantic bound (``_PostIndex.semantic_axes``): made before saving, opened with the rest.
+_BOUND_ARRAYS = ("semantic_axes", "semantic_on_axes", "semantic_rest")
 _OFFER_ARRAYS = ("capacity", "active")
 _DATE_FIELDS = ("expires_on", "starts_on", "ends_on", "available_from", "available_until")
 
@@ -125,6 +131,9 @@ def save(index: _PostIndex, directory: str | Path) -> Path:
     np.save(path / "matrix_data.npy", matrix.data)
     for name in _ARRAYS + (_OFFER_ARRAYS if index.role == "offer" else ()):
         np.save(path / f"{name}.npy", np.ascontiguousarray(getattr(index, name)))
+    index.semantic_axes()
+    for name, values in zip(_BOUND_ARRAYS, index._semantic_bound, strict=True):
+        np.save(path / f"{name}.npy", np.ascontiguousarray(values))
     np.save(path / "ids.npy", np.asarray(index.ids, dtype=str))
     vocab_terms = sorted(index.vocab, key=index.vocab.__getitem__)
     background_terms = sorted(set(index.df) - set(index.vocab))
@@ -140,6 +149,7 @@ def save(index: _PostIndex, directory: str | Path) -> Path:
         "area_sets": [sorted(s) for s in index.area_sets],
         "org_codes": sorted(index.org_codes, key=index.org_codes.__getitem__),
         "lexicon": index.lexicon.analysis_version,
+        "vectors": index.term_vectors.fingerprint,
     }
     (path / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return path
@@ -155,6 +165,9 @@ def load(
         raise ValueError(f"segment format {meta['format']!r}, engine reads {FORMAT!r}")
     if meta["lexicon"] != lexicon.analysis_version:
         raise ValueError("segment analysed with another dictionary: rebuild it")
+    vectors = semantic.term_vectors(lexicon)
+    if meta.get("vectors") != vectors.fingerprint:
+        raise ValueError("segment built with other word vectors: rebuild it")
     role = meta["role"]
     index = (OfferIndex if role == "offer" else NeedIndex).__new__(
         OfferIndex if role == "offer" else NeedIndex
@@ -167,6 +180,7 @@ def load(
 
     index.hierarchy = hierarchy
     index.lexicon = lexicon
+    index.term_vectors = vectors
     rows = Rows(array("rows"), np.load(path / "rows_offsets.npy"), role)
     index.posts = rows
     index.texts = Texts(rows)
@@ -182,6 +196,7 @@ def load(
     )
     for name in _ARRAYS + (_OFFER_ARRAYS if role == "offer" else ()):
         setattr(index, name, array(name))
+    index._semantic_bound = tuple(array(name) for name in _BOUND_ARRAYS)
     index.ids = array("ids")
     index.area_sets = [frozenset(s) for s in meta["area_sets"]]
     index.org_codes = {org: code for code, org in enumerate(meta["org_codes"])}

@@ -11,6 +11,10 @@ The pipeline (all without Django):
    sequence. Long katakana words are matched to the dictionary with rapidfuzz (ボランテイア).
 4. Every post also gets *topic* terms (``#防災``) for each topic any of its words belong to; a
    weak, corpus-weighted bridge between posts on the same subject in different words.
+5. Words that name a *way of working* (``formats`` in the dictionary: 講座, ワークショップ,
+   イベント, 相談会…) rather than a subject count ``format_weight`` times (0.25) as much,
+   make no topic and add no compound parts: two posts that share only 出前講座 share a
+   format, not a subject. The reasons name them apart (``Lexicon.formats``).
 
 The result, ``PostText``, is a small JSON-serialisable value the Django side may store beside
 a post (``PostText.to_json``) so that building an index does not re-run Sudachi.
@@ -153,6 +157,10 @@ class Lexicon:
     labels: dict[str, str]  # concept/topic key → display label
     fuzzy_keys: tuple[str, ...]  # long kana keys, candidates for rapidfuzz near-matching
     commercial_cues: tuple[tuple[str, ...], ...]  # sales-pitch cues, each a set of term keys
+    # Term keys (words, concepts, phrases) that name a way of working, not a subject, and
+    # the factor their term frequency is multiplied by.
+    formats: frozenset[str] = frozenset()
+    format_weight: float = 1.0
     fingerprint: str = ""  # hash of the dictionary's content: part of ``analysis_version``
     _fuzzy_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     # The cues' positions by their first key, built on first use (``commercial_cues``).
@@ -173,8 +181,8 @@ def _content_keys(text: str) -> list[str]:
 
 
 def default_lexicon_data() -> dict:
-    """The bundled dictionary as data (``synonyms``, ``topics``, ``commercial_cues``), e.g. to
-    seed the coordinators' editable synonym table."""
+    """The bundled dictionary as data (``synonyms``, ``topics``, ``commercial_cues``,
+    ``formats``, ``format_weight``), e.g. to seed the coordinators' editable synonym table."""
     return yaml.safe_load(SYNONYMS_PATH.read_text(encoding="utf-8"))
 
 
@@ -225,6 +233,7 @@ def build_lexicon(raw: dict) -> Lexicon:
                 pkey = sys.intern(CONCEPT_PREFIX + "phrase:" + "".join(toks))
                 phrases[toks[0]].append((tuple(toks), pkey))
                 topics_of[pkey].add(tkey)
+    formats = _compile_formats(raw.get("formats") or {}, concept_of, phrases, labels)
     for lst in phrases.values():
         lst.sort(key=lambda p: -len(p[0]))  # longest phrase first
     fuzzy_keys = tuple(sorted(k for k in concept_of if len(k) >= 4 and _KANA_ONLY.match(k)))
@@ -240,8 +249,47 @@ def build_lexicon(raw: dict) -> Lexicon:
         labels=labels,
         fuzzy_keys=fuzzy_keys,
         commercial_cues=tuple(c for c in cues if c),
+        formats=formats,
+        format_weight=float(raw.get("format_weight", 1.0)),
         fingerprint=fingerprint,
     )
+
+
+def _compile_formats(
+    formats: dict,
+    concept_of: dict[str, str],
+    phrases: dict[str, list[tuple[tuple[str, ...], str]]],
+    labels: dict[str, str],
+) -> frozenset[str]:
+    """The term keys of the format words (``formats``: category → words). A listed word is
+    always a format. When it belongs to a synonym group whose headword is listed too, the
+    group's concept is the format (講座 and ワークショップ meet as ≈ワークショップ); when the
+    group is about a subject (相談会 in ≈相談), the word becomes a term of its own
+    (a word before its concept in ``_analyze_one``; a phrase replacing the group's one)."""
+    words = [str(w) for members in formats.values() for w in members or ()]
+    listed = {fold(w) for w in words}
+    out: set[str] = set()
+    for word in words:
+        toks = _word_tokens(word)
+        content = _content_keys(word)
+        if len(content) == 1 and len(toks) == 1:
+            concept = concept_of.get(content[0])
+            heads_format = concept is not None and fold(labels.get(concept, "")) in listed
+            out.add(concept if heads_format else content[0])
+            continue
+        if not toks:
+            continue
+        toks = tuple(toks)
+        same = [(t, c) for t, c in phrases.get(toks[0], ()) if t == toks]
+        if same and fold(labels.get(same[0][1], "")) in listed:
+            out.add(same[0][1])
+            continue
+        key = sys.intern(CONCEPT_PREFIX + "phrase:" + "".join(toks))
+        labels.setdefault(key, word)
+        kept = [(t, c) for t, c in phrases.get(toks[0], ()) if t != toks]
+        phrases[toks[0]] = [*kept, (toks, key)]
+        out.add(key)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)
@@ -249,7 +297,7 @@ def stop_words() -> frozenset[str]:
     return frozenset(fold(w) for w in _STOP_WORDS_RAW)
 
 
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 
 
 def _fuzzy_concept(lex: Lexicon, key: str) -> str | None:
@@ -310,7 +358,7 @@ def _analyze_one(
         for toks, concept in lex.phrases.get(u.normalized, ()):
             n = len(toks)
             if tuple(norm[i : i + n]) == toks:
-                _add(bag, concept, tf)
+                _add(bag, concept, tf * lex.format_weight if concept in lex.formats else tf)
                 surfaces.setdefault(concept, "".join(x.surface for x in units[i : i + n]))
                 i += n
                 matched = True
@@ -323,12 +371,19 @@ def _analyze_one(
         key = u.normalized
         if key not in lex.concept_of and u.surface != key:
             key = _kana_alias(key)  # only katakana surfaces fold to a differing kana key
-        concept = lex.concept_of.get(key) or _fuzzy_concept(lex, key)
+        concept = None if key in lex.formats else lex.concept_of.get(key)
+        concept = concept or (None if key in lex.formats else _fuzzy_concept(lex, key))
         if concept:
-            _add(bag, concept, tf)
+            _add(bag, concept, tf * lex.format_weight if concept in lex.formats else tf)
             surfaces.setdefault(concept, u.surface)
             continue
         if not _is_term(key, u.pos, u.pos2):
+            continue
+        if key in lex.formats:
+            # A way of working (交流会, セミナー): a weak term, and its parts say no more.
+            _add(bag, key, tf * lex.format_weight)
+            if u.surface != key:
+                surfaces.setdefault(key, u.surface)
             continue
         _add(bag, key, tf)
         if u.surface != key:
@@ -361,6 +416,8 @@ def analyze_post(title: str, description: str = "", lexicon: Lexicon | None = No
     _analyze_one(lex, description or "", BODY_TF, bag, surfaces)
     topics: dict[str, float] = {}
     for key in bag:
+        if key in lex.formats:
+            continue  # a format is no subject: 講座 does not make a post about 社会教育
         for topic in lex.topics_of.get(key, ()):
             topics[topic] = TOPIC_TF  # presence, not count: a topic is a weak bridge
     for topic, tf in topics.items():

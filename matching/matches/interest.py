@@ -35,9 +35,12 @@ def create_interest_request(
     need: Need | None = None,
     offer: Offer | None = None,
     message: str = "",
+    origin_note: str = "",
 ) -> InterestRequest:
     """「この団体と話したい」: a member asks, for their organization, to be introduced to a
-    post's organization. It goes to the coordinators, who decide."""
+    post's organization. It goes to the coordinators, who decide. ``origin_note``: where
+    the wish came from, in words (a meeting's post-meeting form, meetings.day.wishes); the
+    queue shows it and the match keeps it."""
     if not (actor and actor.is_authenticated and actor.is_member_of(organization.pk)):
         raise Forbidden(gettext("所属している団体として依頼してください。"))
     errors: dict[str, list[str]] = {}
@@ -63,6 +66,7 @@ def create_interest_request(
                 need=need,
                 offer=offer,
                 message=(message or "").strip(),
+                origin_note=(origin_note or "").strip()[:300],
                 requested_by=actor,
             )
             notify(
@@ -134,9 +138,13 @@ def accept_interest_request(
             title=post.title,
             need=request.need,
             offer=request.offer,
-            origin=Match.Origin.INTEREST,
+            # A request from a meeting's post-meeting form keeps where it came from.
+            origin=Match.Origin.MEETING if request.origin_note else Match.Origin.INTEREST,
             comment=comment or request.message,
         )
+        if request.origin_note:
+            match.origin_note = request.origin_note
+            match.save(update_fields=["origin_note", "updated_at"])
         request.status = InterestRequest.Status.ACCEPTED
         request.handled_by, request.handled_at = actor, timezone.now()
         request.handling_comment = (comment or "").strip()
@@ -184,3 +192,17 @@ def withdraw_interest_request(actor, request: InterestRequest | int) -> Interest
         request.handled_at = timezone.now()
         request.save()
     return request
+
+
+def update_origin_note(request: InterestRequest | int, origin_note: str) -> None:
+    """Rewrite where a request came from (meetings.day.wishes marks a wish 「（双方が希望）」 once
+    the other organization wishes back), and the note of the match made from it."""
+    note = (origin_note or "").strip()[:300]
+    with transaction.atomic():
+        request = _lock_request(request)
+        request.origin_note = note
+        request.save(update_fields=["origin_note"])
+        if request.match_id:
+            Match.objects.filter(pk=request.match_id, origin=Match.Origin.MEETING).update(
+                origin_note=note
+            )

@@ -16,6 +16,7 @@ from matching.models.outcomes import (
     Evaluation,
     PublicationConsent,
 )
+from matching.models.rounds import MatchRound, RoundNeed, RoundPair
 from matching.models.suggestions import (
     IndexChange,
     MatchingProfile,
@@ -39,6 +40,7 @@ __all__ = [
     "InterestRequest",
     "Match",
     "MatchParty",
+    "MatchRound",
     "MatchTransition",
     "MatchingProfile",
     "PendingRescore",
@@ -48,6 +50,8 @@ __all__ = [
     "RelevanceJudgment",
     "RescoreRun",
     "ReviewDecision",
+    "RoundNeed",
+    "RoundPair",
     "Suggestion",
     "SuggestionNotice",
     "SynonymGroup",

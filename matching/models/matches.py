@@ -84,6 +84,15 @@ class ReviewDecision(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("判断日時"), auto_now=True)
+    # The match round whose proposal this decided (matching/rounds/), if any.
+    round = models.ForeignKey(
+        "matching.MatchRound",
+        verbose_name=_("マッチングラウンド"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decisions",
+    )
 
     class Meta:
         ordering = ["-decided_at"]
@@ -389,7 +398,7 @@ class InterestRequest(models.Model):
         related_name="interest_requests",
     )
     message = models.TextField(_("メッセージ"), max_length=2000, blank=True)
-    # Set when the request came from a meeting's post-meeting form (meetings.wishes): the
+    # Set when the request came from a meeting's post-meeting form (meetings.day.wishes): the
     # queue shows 「交流の場から」 and the match keeps the origin.
     origin_note = models.CharField(_("きっかけ"), max_length=300, blank=True)
     status = models.CharField(

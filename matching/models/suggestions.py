@@ -78,7 +78,7 @@ class MatchingProfile(models.Model):
     )
     fairness = models.FloatField(
         _("偏りの調整の強さ"),
-        default=0.2,
+        default=0.5,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_(
             "0で無効。同じ団体ばかりが提案されないよう、すでに多くの提案・マッチを持つ団体の"
@@ -86,7 +86,13 @@ class MatchingProfile(models.Model):
         ),
     )
     fairness_saturation = models.PositiveIntegerField(
-        _("偏りの調整が最大になる件数"), default=10, validators=[MinValueValidator(1)]
+        _("偏りの調整が最大になる件数"),
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "ほかのテーマへの提案と進行中のマッチがこの件数に達した団体で、調整が最大になります。"
+            "同じリストでは、同じ団体の3件目で最大です。"
+        ),
     )
     require_form_overlap = models.BooleanField(
         _("協働形態が一つも合わない組合せを除く"), default=True
@@ -218,6 +224,16 @@ class Suggestion(models.Model):
     profile_name = models.CharField(_("マッチング設定"), max_length=100)
     weights = models.JSONField(_("重み"), default=dict)
     computed_at = models.DateTimeField(_("計算日時"))
+    # The match round that proposed this pair (matching/rounds/): it stays in the review
+    # queue, marked with its round, until decided or until the next round.
+    round = models.ForeignKey(
+        "matching.MatchRound",
+        verbose_name=_("マッチングラウンド"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suggestions",
+    )
 
     class Meta:
         ordering = ["-score", "pk"]

@@ -2,8 +2,8 @@
 
 Two tables: the indicators (``kpi.progress_indicators``) and the completed projects
 (``kpi.completed_projects``). Cell text that a spreadsheet would run as a formula (it
-starts with = + - @, a tab or a carriage return) is neutralised: ``neutralise`` prefixes
-it with an apostrophe in CSV, and XLSX cells holding it are written as plain strings.
+starts with = + - @, their full-width forms, a tab or a line break) is neutralised by
+``lib.spreadsheets``: a leading apostrophe in CSV, a quote-prefixed string in XLSX.
 """
 
 from __future__ import annotations
@@ -15,20 +15,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from lib.spreadsheets import safe_cell, xlsx_cell
 from matching.reports import kpi
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PERCENT_KEYS = frozenset({"slot_usage_rate", "continuation_rate_12m"})
-
-
-def is_formula_like(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would take for a formula gets a leading apostrophe; anything
-    else (numbers included: -3 stays a number) is returned unchanged."""
-    return "'" + value if is_formula_like(value) else value
+# The CSV cell rule under the name this module's callers know (one rule: lib/spreadsheets).
+neutralise = safe_cell
 
 
 def _number(row: dict[str, Any], value):
@@ -121,16 +113,16 @@ def to_csv(fy: int, **extra: Any) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in tables["indicators"]:
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     writer.writerow([])
-    writer.writerow([neutralise(tables["projects_title"])])
+    writer.writerow([safe_cell(tables["projects_title"])])
     for row in tables["projects"]:
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     for table in tables["extra"]:
         writer.writerow([])
-        writer.writerow([neutralise(table["title"])])
+        writer.writerow([safe_cell(table["title"])])
         for row in table["rows"]:
-            writer.writerow(["" if v is None else neutralise(v) for v in row])
+            writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -158,9 +150,8 @@ def to_xlsx(fy: int, **extra: Any) -> bytes:
         sheet.title = title
         for r, row in enumerate(rows, 1):
             for c, value in enumerate(row, 1):
-                cell = sheet.cell(row=r, column=c, value=value)
-                if is_formula_like(value):
-                    cell.data_type = "s"  # text, never a formula
+                cell = sheet.cell(row=r, column=c)
+                xlsx_cell(cell, value)  # formula-like text stays text (lib/spreadsheets.py)
                 if r == 1:
                     cell.font = Font(bold=True)
                 elif isinstance(value, str) and "\n" in value:

@@ -107,6 +107,7 @@ def review_queue(
     areas: list[Area] | None = None,
     departments: list[int] | None = None,
     forms: list[str] | None = None,
+    round_id: int | None = None,
 ) -> QuerySet[Suggestion]:
     """Suggested pairs waiting for a coordinator, best first.
 
@@ -114,7 +115,7 @@ def review_queue(
     without a date) whose posts have not changed materially since; pairs deferred until a
     future date. Filters: ``fields`` (either post), ``areas`` (either post, with the areas
     inside and around them), ``departments`` (the need's organization), ``forms`` (both
-    posts accept it).
+    posts accept it), ``round_id`` (the pairs a match round proposed).
     """
     threshold = adapter.active_profile().min_score if min_score is None else min_score
     today = timezone.localdate()
@@ -148,6 +149,8 @@ def review_queue(
         qs = qs.filter(Q(need__areas__in=ids) | Q(offer__areas__in=ids))
     if departments:
         qs = qs.filter(need__organization_id__in=departments)
+    if round_id is not None:
+        qs = qs.filter(round_id=round_id)
     for code in forms or []:
         qs = qs.filter(
             Exists(
@@ -298,6 +301,7 @@ def _apply(actor, item: DecisionItem) -> DecisionResult:
             "score": suggestion.score,
             "match": match,
             "decided_by": actor,
+            "round": suggestion.round,
         },
     )
     return DecisionResult(item=item, review=review, match=match)

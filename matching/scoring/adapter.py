@@ -57,10 +57,17 @@ def _rank_needs(
     text analyses (what a full re-score chunk needs)."""
     indexes = live.offers.get(Offer, lexicon)
     geo = live.offers.geography()
-    # Exposure only counts with fairness on (an aggregate over every open match's parties).
-    exposure = organization_exposure() if profile.weights.fairness > 0 else None
+    # Exposure only counts with fairness on: each organization's open matches and current
+    # suggestions for the other needs, updated need by need (docs/matching.md, "Exposure
+    # fairness").
+    fair = profile.weights.fairness > 0
+    exposure, own = features.suggestion_exposure([n.pk for n in needs]) if fair else ({}, {})
+    offer_orgs: dict[str, str] = {}
     out: dict[int, list[engine.Suggestion]] = {}
     for need, feature in zip(needs, need_features(needs, lexicon), strict=True):
+        before = own.get(need.pk, {})
+        for org, n in before.items():
+            exposure[org] = exposure.get(org, 0) - n
         if not feature.is_open:
             out[need.pk] = []
             continue
@@ -69,9 +76,19 @@ def _rank_needs(
         found: list[engine.Suggestion] = []
         for target in targets:
             found += indexes[target].top_offers(
-                feature, as_of=as_of, top_k=top_k, profile=profile, exposure=exposure
+                feature, as_of=as_of, top_k=top_k, profile=profile, exposure=exposure or None
             )
         out[need.pk] = _merge(found, top_k)
+        if fair:  # the needs after this one see its new list
+            missing = [int(s.offer_id) for s in out[need.pk] if s.offer_id not in offer_orgs]
+            for pk, org in Offer.objects.filter(pk__in=missing).values_list(
+                "pk", "organization_id"
+            ):
+                offer_orgs[str(pk)] = str(org)
+            for s in out[need.pk]:
+                org = offer_orgs.get(s.offer_id)
+                if org is not None:
+                    exposure[org] = exposure.get(org, 0) + 1
     return out
 
 
@@ -194,7 +211,9 @@ def _replace(
     one row per pair, always; pairs no longer suggested are removed."""
     other = "offer" if side == "need" else "need"
     keep = [int(getattr(s, f"{other}_id")) for s in suggestions]
-    Suggestion.objects.filter(**{f"{side}_id": post_id}).exclude(
+    # A match round's proposals stay in the review queue until decided or the next round
+    # (matching/rounds/); only closing a post removes them (``remove_suggestions``).
+    Suggestion.objects.filter(**{f"{side}_id": post_id}, round__isnull=True).exclude(
         **{f"{other}_id__in": keep}
     ).delete()
     rows = _rows(suggestions, profile, timezone.now())

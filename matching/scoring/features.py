@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +15,15 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from matching import engine
-from matching.models import Match, MatchingProfile, MatchParty, PostAnalysis, SynonymGroup
+from matching.engine.scoring import learned_weights
+from matching.models import (
+    Match,
+    MatchingProfile,
+    MatchParty,
+    PostAnalysis,
+    Suggestion,
+    SynonymGroup,
+)
 from organizations.models import Area
 from proposals.models import Need, Offer, Status
 
@@ -35,10 +43,31 @@ def active_profile() -> MatchingProfile:
     return profile
 
 
+def profile_weights(profile: MatchingProfile) -> dict[str, float]:
+    """The component weights a profile ranks with. A profile whose weights are still the
+    shipped defaults (never edited in the admin) follows the weights learned from the
+    labelled dataset (``matching/engine/data/weights.json``, ``docs/matching.md``); an edited
+    one is used as written, with the semantic component (which has no field in the profile)
+    at the same share of the total as in the learned weights."""
+    stored = profile.weights()
+    fields = MatchingProfile.WEIGHT_FIELDS
+    defaults = {c: MatchingProfile._meta.get_field(f).default for c, f in fields.items()}
+    learned = learned_weights()
+    if all(abs(stored[c] - defaults[c]) < 1e-9 for c in fields):
+        out = {c: learned[c] for c in engine.COMPONENTS}
+    else:
+        share = learned["semantic"] / sum(learned.values())
+        total = sum(stored[c] for c in fields)
+        out = {c: float(stored[c]) for c in fields}
+        out["semantic"] = share * total / (1 - share) if share < 1 else 0.0
+    out["fairness"] = stored["fairness"]
+    return out
+
+
 def engine_profile(profile: MatchingProfile, **overrides) -> engine.MatchingProfile:
     options = {
         "name": profile.name,
-        "weights": engine.Weights(**profile.weights()),
+        "weights": engine.Weights(**profile_weights(profile)),
         "require_form_overlap": profile.require_form_overlap,
         "fairness_saturation": profile.fairness_saturation,
         "min_score": profile.min_score,
@@ -260,6 +289,24 @@ def organization_exposure() -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {str(r["organization_id"]): r["n"] for r in rows}
+
+
+def suggestion_exposure(need_ids: Iterable[int] = ()) -> tuple[dict[str, int], dict[int, Counter]]:
+    """Exposure for ranking offers: each organization's open matches plus its current
+    suggestions (the pairs stored for every need), and, per need of ``need_ids``, the
+    organizations of its own current suggestions (which the caller takes out while
+    ranking that need: a list does not count against itself). docs/matching.md,
+    "Exposure fairness"."""
+    counts: Counter = Counter(organization_exposure())
+    rows = Suggestion.objects.values("offer__organization_id").annotate(n=Count("pk"))
+    for row in rows:
+        counts[str(row["offer__organization_id"])] += row["n"]
+    own: dict[int, Counter] = defaultdict(Counter)
+    for need_id, org in Suggestion.objects.filter(need_id__in=list(need_ids)).values_list(
+        "need_id", "offer__organization_id"
+    ):
+        own[need_id][str(org)] += 1
+    return dict(counts), own
 
 
 def need_features(

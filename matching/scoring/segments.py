@@ -35,7 +35,7 @@ from pathlib import Path
 from django.conf import settings
 
 from matching import engine
-from matching.engine import segment
+from matching.engine import segment, semantic
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,10 @@ def root(side: str) -> Path:
 
 
 def _suffix(lexicon: engine.Lexicon) -> str:
-    # A new dictionary (analysis), engine version or file format needs a new main segment.
-    analysis = "".join(c for c in lexicon.analysis_version if c.isalnum())[:24]
+    # A new dictionary (analysis), word vectors, engine version or file format needs a new
+    # main segment.
+    vectors = semantic.term_vectors(lexicon).vectors.fingerprint[:8]
+    analysis = "".join(c for c in lexicon.analysis_version if c.isalnum())[:24] + vectors
     version = "".join(c for c in engine.ENGINE_VERSION if c.isalnum())[:16]
     return f"-{analysis}-e{version}-f{segment.FORMAT}"
 

@@ -1,9 +1,12 @@
 """What an import found and did: the good rows with their planned action
 (create/update/unchanged) and the errors with line and column. Shared by the reading,
-the checks and the service; a web page renders it."""
+the checks and the service; a web page renders it, and a stored preview keeps it as
+JSON (``report_to_json``) so that the import does not read the file again."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,3 +80,72 @@ class ImportReport:
     @property
     def unchanged(self) -> int:
         return self.count("unchanged")
+
+
+# --- Keeping a preview: the report as JSON (uploads.py stores it compressed) -------------
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"date"}:
+        return dt.date.fromisoformat(value["date"])
+    return value
+
+
+def report_to_json(report: ImportReport) -> bytes:
+    """The report as compact JSON (dates kept as dates, m2m sets as sorted lists)."""
+    data = {
+        "source": report.source,
+        "encoding": report.encoding,
+        "delimiter": report.delimiter,
+        "columns": report.columns,
+        "ignored_columns": report.ignored_columns,
+        "skip_invalid": report.skip_invalid,
+        "rows": [
+            [
+                row.line,
+                row.name,
+                row.action,
+                row.matched_by,
+                row.organization_id,
+                {k: _plain(v) for k, v in row.values.items()},
+                {k: sorted(v) for k, v in row.relations.items()},
+                row.external_id,
+            ]
+            for row in report.rows
+        ],
+        "errors": [[e.line, e.column, str(e.message), e.key] for e in report.errors],
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def report_from_json(raw: bytes) -> ImportReport:
+    data = json.loads(raw)
+    report = ImportReport(
+        source=data["source"],
+        encoding=data["encoding"],
+        delimiter=data["delimiter"],
+        columns=data["columns"],
+        ignored_columns=data["ignored_columns"],
+        skip_invalid=data["skip_invalid"],
+    )
+    report.rows = [
+        RowResult(
+            line=line,
+            name=name,
+            action=action,
+            matched_by=matched_by,
+            organization_id=organization_id,
+            values={k: _typed(v) for k, v in values.items()},
+            relations={k: set(v) for k, v in relations.items()},
+            external_id=external_id,
+        )
+        for line, name, action, matched_by, organization_id, values, relations, external_id in data[
+            "rows"
+        ]
+    ]
+    report.errors = [RowError(*error) for error in data["errors"]]
+    return report

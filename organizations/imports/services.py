@@ -5,7 +5,10 @@ A plain service, used by ``manage.py import_organizations`` and reusable by a we
 and returns an :class:`ImportReport` (rows that are fine, rows with errors: line, column,
 message). It never prints. The format is described in ``docs/import-format.md``.
 The file is read in ``reading``, each row's cells are checked in ``validation`` (against
-the words of ``vocabulary`` and ``dates``), and the findings go into a ``report``.
+the words of ``vocabulary`` and ``dates``), ``planning`` finds what each row would update
+(in batches), ``writing`` writes it, and the findings go into a ``report``. A preview kept
+for later (``apply_report``) is imported without reading the file again; the coordinators'
+page keeps it in ``uploads`` and runs large files in the background.
 
 - Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Shift_JIS/cp932 — detected.
 - Line numbers are those a spreadsheet user sees: the header is line 1.
@@ -19,20 +22,22 @@ the words of ``vocabulary`` and ``dates``), and the findings go into a ``report`
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from auditlog.context import set_actor
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from organizations.imports.planning import Candidate, plan
 from organizations.imports.reading import _header, _read_rows, decode
-from organizations.imports.report import ImportReport, RowError, RowResult
+from organizations.imports.report import ImportReport, RowError
 from organizations.imports.validation import _Lookups, _RowChecker
-from organizations.imports.vocabulary import COLUMNS
-from organizations.models import Area, Organization
+from organizations.imports.writing import search_texts, write_rows
+from organizations.models import Area
 
 
 def default_source(filename: str | Path) -> str:
@@ -41,6 +46,11 @@ def default_source(filename: str | Path) -> str:
 
 
 # --- Parsing the file -------------------------------------------------------------------
+Progress = Callable[[int, int], None]
+
+
+def _quiet(done: int, total: int) -> None:
+    pass
 
 
 def parse_organizations(
@@ -49,31 +59,18 @@ def parse_organizations(
     source: str,
     city: Area | None = None,
     default_kind: str = "",
+    progress: Progress = _quiet,
+    every: int = 1000,
 ) -> ImportReport:
     """Parse and validate a registry CSV against the database; write nothing.
 
     The report's ``rows`` say what each good row would do (create/update/unchanged) and its
-    ``errors`` list every problem with its line and column.
+    ``errors`` list every problem with its line and column. ``progress(rows read, rows)``
+    is called every ``every`` rows (a background preview shows it).
     """
     report = ImportReport(source=source)
-    if isinstance(raw, bytes):
-        try:
-            text, report.encoding = decode(raw)
-        except UnicodeDecodeError:
-            report.errors.append(
-                RowError(
-                    1,
-                    "",
-                    _("文字コードが分かりません。UTF-8 または Shift_JIS で保存してください"),
-                )
-            )
-            return report
-    else:
-        text, report.encoding = raw.removeprefix("\ufeff"), "text"
-
-    rows = _read_rows(text, report)
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        report.errors.append(RowError(1, "", _("1行目に見出しがありません（空のファイルです）")))
+    rows = read_rows(raw, report)
+    if rows is None:
         return report
     positions = _header(rows[0], report)
     if report.file_errors:
@@ -84,8 +81,12 @@ def parse_organizations(
     seen_ids: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
     width = len(rows[0])
+    candidates: list[Candidate] = []
+    total = len(rows) - 1
 
     for line, row in enumerate(rows[1:], start=2):
+        if line % every == 0:
+            progress(line - 1, total)
         if not any(cell.strip() for cell in row):
             continue  # blank rows at the end of a sheet
         errors_before = len(report.errors)
@@ -133,87 +134,36 @@ def parse_organizations(
                 seen_names[name_key] = line
 
         flagged = {e.key for e in report.errors[errors_before:]}
-        result = _plan(line, values, relations, external_id, report, flagged)
-        if result is not None and len(report.errors) == errors_before:
-            report.rows.append(result)
+        failed = len(report.errors) > errors_before
+        candidates.append(Candidate(line, values, relations, external_id, failed, flagged))
+    plan(report, candidates)
+    report.rows.sort(key=lambda r: r.line)
+    report.errors.sort(key=lambda e: e.line)  # stable: a row's own order is kept
+    progress(total, total)
     return report
 
 
-def _plan(
-    line: int,
-    values: dict[str, Any],
-    relations: dict[str, set[int]],
-    external_id: str,
-    report: ImportReport,
-    flagged: set[str],
-) -> RowResult | None:
-    """Find the existing organization (if any), check the model, decide the action.
-
-    Model validation errors are recorded for the columns not already ``flagged``.
-    """
-    existing: Organization | None = None
-    matched_by = "id"
-    if external_id:
-        existing = Organization.objects.filter(
-            source=report.source, external_id=external_id
-        ).first()
-    elif values.get("name") and values.get("kind") and not flagged & {"name", "kind"}:
-        matched_by = "name_kind"
-        candidates = list(Organization.objects.filter(name=values["name"], kind=values["kind"])[:2])
-        if len(candidates) > 1:
+def read_rows(raw: bytes | str, report: ImportReport) -> list[list[str]] | None:
+    """The file's rows (the header first), or None with the reason in ``report``."""
+    if isinstance(raw, bytes):
+        try:
+            text, report.encoding = decode(raw)
+        except UnicodeDecodeError:
             report.errors.append(
                 RowError(
-                    line,
-                    report.columns["name"],
-                    _(
-                        "団体名・種別が同じ団体がすでに複数登録されているため、"
-                        "どれを更新するか決められません（登録番号の列を使ってください）"
-                    ),
-                    "name",
+                    1,
+                    "",
+                    _("文字コードが分かりません。UTF-8 または Shift_JIS で保存してください"),
                 )
             )
             return None
-        existing = candidates[0] if candidates else None
-
-    # A registry the city keeps is its own record of the groups: they count as verified.
-    org = existing or Organization(source=report.source, external_id=external_id, is_verified=True)
-    before = {name: getattr(org, name) for name in values} if existing else {}
-    for name, value in values.items():
-        setattr(org, name, value)
-    try:
-        org.full_clean(exclude=["fields", "areas", "resources"], validate_constraints=False)
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            key = name if name in COLUMNS else ""
-            if key in flagged:
-                continue
-            column = report.columns.get(key, COLUMNS[key][0] if key else "")
-            for message in messages:
-                prefix = f"{column}: " if column else ""
-                report.errors.append(RowError(line, column, f"{prefix}{message}", key))
-        return None
-    finally:
-        for name, value in before.items():  # leave the instance as it was
-            setattr(org, name, value)
-
-    if existing is None:
-        action, matched_by = "create", ""
     else:
-        same = all(before[name] == value for name, value in values.items()) and all(
-            set(getattr(existing, name).values_list("pk", flat=True)) == pks
-            for name, pks in relations.items()
-        )
-        action = "unchanged" if same else "update"
-    return RowResult(
-        line=line,
-        name=values["name"],
-        action=action,
-        matched_by=matched_by,
-        organization_id=existing.pk if existing else None,
-        values=values,
-        relations=relations,
-        external_id=external_id,
-    )
+        text, report.encoding = raw.removeprefix("\ufeff"), "text"
+    rows = _read_rows(text, report)
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        report.errors.append(RowError(1, "", _("1行目に見出しがありません（空のファイルです）")))
+        return None
+    return rows
 
 
 # --- Importing --------------------------------------------------------------------------
@@ -236,28 +186,64 @@ def import_organizations(
     """
     report = parse_organizations(raw, source=source, city=city, default_kind=default_kind)
     report.dry_run, report.skip_invalid = dry_run, skip_invalid
-    if dry_run or report.file_errors or (report.errors and not skip_invalid):
+    if dry_run:
         return report
+    return apply_report(report, skip_invalid=skip_invalid)
+
+
+def apply_report(
+    report: ImportReport,
+    *,
+    skip_invalid: bool | None = None,
+    actor: Any = None,
+    progress: Progress = _quiet,
+    texts: dict[int, str] | None = None,
+) -> ImportReport:
+    """Import a previewed report without reading its file again, in one transaction.
+
+    The rows are planned again first (the registry may have changed since the preview:
+    an organization created or renamed meanwhile is then updated, not duplicated); a
+    row that has become an error stops the import like any other, unless
+    ``skip_invalid``. ``texts``: the search texts made beforehand (``search_texts``,
+    outside any transaction so that its progress can be seen); made here otherwise.
+    Returns the report as imported (``imported`` set when written)."""
+    if skip_invalid is None:
+        skip_invalid = report.skip_invalid
+    fresh = ImportReport(
+        source=report.source,
+        encoding=report.encoding,
+        delimiter=report.delimiter,
+        columns=dict(report.columns),
+        ignored_columns=list(report.ignored_columns),
+        errors=list(report.errors),
+        skip_invalid=skip_invalid,
+    )
+    if fresh.file_errors or (fresh.errors and not skip_invalid):
+        return fresh
+    candidates = [
+        Candidate(row.line, row.values, row.relations, row.external_id) for row in report.rows
+    ]
+    # The slow part first, before the transaction (it reads nothing from the database):
+    # the Japanese search text of each organization to write.
+    if texts is None:
+        texts = search_texts(report.rows, progress=progress)
     with transaction.atomic():
-        _apply(report.rows, report.source)
-    report.imported = True
-    return report
+        plan(fresh, candidates)
+        fresh.rows.sort(key=lambda r: r.line)
+        fresh.errors.sort(key=lambda e: e.line)
+        if fresh.errors and not skip_invalid:
+            return fresh
+        with _as_actor(actor):
+            write_rows(fresh.rows, fresh.source, texts=texts, actor=actor)
+    fresh.imported = True
+    return fresh
 
 
-def _apply(rows: Iterable[RowResult], source: str) -> None:
-    for row in rows:
-        if row.action == "unchanged":
-            continue
-        if row.organization_id is None:
-            org = Organization(
-                source=source, external_id=row.external_id, is_verified=True, **row.values
-            )
-        else:
-            org = Organization.objects.get(pk=row.organization_id)
-            for name, value in row.values.items():
-                setattr(org, name, value)
-        org.full_clean(exclude=["fields", "areas", "resources"])
-        org.save()
-        for name, pks in row.relations.items():
-            getattr(org, name).set(pks)
-        row.organization_id = org.pk
+@contextlib.contextmanager
+def _as_actor(actor: Any) -> Iterator[None]:
+    """The audit trail's actor for the updates (a background task has no request)."""
+    if not getattr(actor, "is_authenticated", False):
+        yield
+        return
+    with set_actor(actor):
+        yield

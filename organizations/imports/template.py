@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+from lib.spreadsheets import safe_cell
 from organizations.imports.vocabulary import COLUMNS
 
 # The order a spreadsheet user reads best: the ID first, then who, what, where, contacts.
@@ -55,6 +56,6 @@ def template_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     cols = columns()
-    writer.writerow([c["label"] for c in cols])
-    writer.writerow([EXAMPLE.get(c["key"], "") for c in cols])
+    writer.writerow([safe_cell(c["label"]) for c in cols])
+    writer.writerow([safe_cell(EXAMPLE.get(c["key"], "")) for c in cols])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -8,7 +8,6 @@ import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,12 +54,21 @@ class _RowChecker:
         self.report = report
         self.lookups = lookups
         self.default_kind = default_kind
-        self.url = URLValidator()
-        self.email = EmailValidator()
+        # The model's own fields check URLs and addresses (format and length), so that
+        # the model check after this (planning) need not run them again.
+        self.url = Organization._meta.get_field("website")
+        self.email = Organization._meta.get_field("contact_email")
+        self.today = timezone.localdate()  # once per file, not per row
 
     def error(self, line: int, key: str, message: str) -> None:
         column = self.report.columns.get(key, COLUMNS[key][0] if key in COLUMNS else "")
         self.report.errors.append(RowError(line, column, message, key))
+
+    def _too_long(self, key: str, exc: ValidationError) -> str:
+        """The model's own message when the value is too long (not malformed)."""
+        if any(error.code == "max_length" for error in exc.error_list):
+            return f"{self.label(key)}: {exc.messages[-1]}"
+        return ""
 
     def label(self, key: str) -> str:
         return self.report.columns.get(key) or COLUMNS[key][0]
@@ -138,12 +146,13 @@ class _RowChecker:
                 website = "https://" + website
             if website:
                 try:
-                    self.url(website)
-                except ValidationError:
+                    self.url.clean(website, None)
+                except ValidationError as exc:
                     self.error(
                         line,
                         "website",
-                        _("%(column)s「%(value)s」はURLとして正しくありません")
+                        self._too_long("website", exc)
+                        or _("%(column)s「%(value)s」はURLとして正しくありません")
                         % {"column": self.label("website"), "value": cells["website"]},
                     )
             values["website"] = website
@@ -152,12 +161,13 @@ class _RowChecker:
             email = cells.get("contact_email", "")
             if email:
                 try:
-                    self.email(email)
-                except ValidationError:
+                    self.email.clean(email, None)
+                except ValidationError as exc:
                     self.error(
                         line,
                         "contact_email",
-                        _("%(column)s「%(value)s」の形式が正しくありません")
+                        self._too_long("contact_email", exc)
+                        or _("%(column)s「%(value)s」の形式が正しくありません")
                         % {"column": self.label("contact_email"), "value": email},
                     )
             values["contact_email"] = email
@@ -179,7 +189,7 @@ class _RowChecker:
                         % {"column": self.label("activity_checked_on"), "value": text},
                     )
                 else:
-                    if checked_on > timezone.localdate():
+                    if checked_on > self.today:
                         self.error(
                             line,
                             "activity_checked_on",

@@ -6,6 +6,7 @@ Kept apart from the checks so that a new alias is one line here. Keys are compar
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -69,9 +70,14 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
 TEXT_COLUMNS = ("name", "name_kana", "description", "contact_name", "address", "contact_phone")
 
 
+_NOISE = re.compile(r"[\s()\[\]【】「」・/\-_.*＊※]|必須")
+
+
+@functools.lru_cache(maxsize=16384)
 def _norm(text: str) -> str:
-    """Key for comparing labels: NFKC, lower case, hiragana, no spaces/brackets/dots."""
-    return re.sub(r"[\s()\[\]【】「」・/\-_.*＊※]|必須", "", fold(text))
+    """Key for comparing labels: NFKC, lower case, hiragana, no spaces/brackets/dots.
+    Cached: a registry repeats the same kinds, fields and areas on every row."""
+    return _NOISE.sub("", fold(text))
 
 
 _HEADER_KEYS: dict[str, str] = {

@@ -6,7 +6,7 @@ Every page opened through ``new_page`` is guarded: a console error, an uncaught 
 teardown, whatever the test itself asserted.
 
 Without ``/usr/bin/chromium`` (or the ``playwright`` package) the tests are skipped with
-the reason on a developer machine and fail in CI, like ``require_redis()``.
+the reason on a developer machine and fail in CI (``conftest._unavailable``).
 """
 
 from __future__ import annotations

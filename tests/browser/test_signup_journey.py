@@ -35,6 +35,7 @@ def test_signup_shows_a_japanese_field_error_keeps_the_input_then_succeeds(page,
     page.get_by_label("団体の紹介").fill("小学生と一緒にお芝居をつくっています。")
     page.get_by_label("連絡担当者").fill("山田 花子")
     page.get_by_label("連絡先メールアドレス").fill("gekidan@example.jp")
+    page.get_by_label("利用規約とプライバシーポリシーに同意します").check()
     page.get_by_role("button", name="登録する").click()
 
     expect(page.get_by_role("alert")).to_contain_text("入力内容に誤りがあります")

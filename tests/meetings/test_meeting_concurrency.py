@@ -22,7 +22,12 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Meeting, Registration
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# postgres_db: on a SQLite session, run in a child on PostgreSQL (tests/postgres_child.py).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.postgres_db,
+    pytest.mark.django_db(transaction=True),
+]
 
 REGISTRANTS = 12
 

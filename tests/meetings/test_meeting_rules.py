@@ -14,7 +14,7 @@ from django.utils import timezone
 from meeting_support import make_meeting
 
 from lib.errors import Conflict, Forbidden, Invalid
-from meetings import services
+from meetings import invitations, services
 from meetings.models import Meeting, Registration
 from notifications.models import Notification
 
@@ -254,8 +254,8 @@ def test_invitation_only(orgs, people):
         _register(meeting, orgs["reg"][0], 1)
     assert exc.value.code == "not_invited"
     with pytest.raises(Forbidden):
-        services.invite(meeting, people["member"], orgs["reg"][0][0])
-    services.invite(meeting, orgs["staff"], orgs["reg"][0][0])
+        invitations.invite(meeting, people["member"], orgs["reg"][0][0])
+    invitations.invite(meeting, orgs["staff"], orgs["reg"][0][0])
     assert _register(meeting, orgs["reg"][0], 1).status == "registered"
     with pytest.raises(Forbidden):
         _register(meeting, orgs["reg"][1], 1)

@@ -25,7 +25,12 @@ from matching.matches.interest import create_interest_request
 from matching.scoring.adapter import rank_needs_chunk
 from proposals.models import Need
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# postgres_db: on a SQLite session, run in a child on PostgreSQL (tests/postgres_child.py).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.postgres_db,
+    pytest.mark.django_db(transaction=True),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Content compared row by row (as text, in id order): people, organizations, posts, the
@@ -88,6 +93,7 @@ def restore_target():
     require_postgres()
     for tool in ("pg_dump", "pg_restore", "createdb", "dropdb"):
         if not shutil.which(tool):
+            # PostgreSQL's client programs: a machine without them cannot dump (CI has them).
             _unavailable(f"{tool} is not installed")
     target = _params(f"{connection.settings_dict['NAME']}_restored_{os.getpid()}")
     env = _client_env(target)

@@ -68,8 +68,19 @@ def test_up_serves_the_demo_city_with_a_real_worker(tmp_path):
         assert poll(lambda: get(base + "/")[0] == 200, 120), (tmp_path / "up.log").read_text()
         _, page = get(base + "/")
         assert "みなと台市" in page and "協働テーマ" in page
+        # Served like production: the site's own 404 page, never Django's technical one
+        # (which lists every URL pattern), static files by WhiteNoise, JSON under /api/.
+        code, missing = get(base + "/no-such-page/")
+        assert code == 404 and "ページが見つかりません" in missing, missing[:300]
+        assert "URLconf" not in missing and "DEBUG = True" not in missing
+        code, answer = get(base + "/api/v1/no-such/")
+        assert code == 404 and json.loads(answer)["code"] == "not_found"
+        code, css = get(base + "/static/web/site.css")
+        assert code == 200 and ".site-header" in css
         output = (tmp_path / "up.log").read_text()
         assert "demo-coord" in output and "tsunagu-demo-2026" in output
+        # The demo's login table names the address `up` really serves on.
+        assert f"(open in a browser): {base}/" in output, output[-3000:]
 
         # a demo login works through the API …
         body = json.dumps({"username": "demo-korei", "password": "tsunagu-demo-2026"}).encode()
@@ -95,15 +106,29 @@ def test_up_serves_the_demo_city_with_a_real_worker(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl+C in a terminal does
         try:
-            proc.wait(timeout=30)
+            # `up` bounds its own shutdown (up.STOP_SECONDS for all children together,
+            # tests/ops/test_up_shutdown.py); this wait only guards against a hang.
+            proc.wait(timeout=180)
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
             log.close()
+    outlived = wait_gone(f"TSUNAGU_VAR_DIR={tmp_path}", 60)
     assert proc.returncode == 0, (tmp_path / "up.log").read_text()[-3000:]
-    assert poll(lambda: not processes_with_env(f"TSUNAGU_VAR_DIR={tmp_path}"), 15), (
-        "worker or beat outlived `up`"
-    )
+    assert not outlived, "worker or beat outlived `up`"
+
+
+def wait_gone(marker: str, timeout: float) -> list[int]:
+    """Wait for the processes of this test's `up` to end; kill (by pid) and return those
+    still alive after ``timeout``, so that none outlives the test."""
+    poll(lambda: not processes_with_env(marker), timeout)
+    left = processes_with_env(marker)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return left
 
 
 def processes_with_env(marker: str) -> list[int]:

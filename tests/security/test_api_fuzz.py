@@ -78,6 +78,8 @@ def world(people, settings, in_process):
     match = drive(two_party_match(people), "consulting", people["coordinator"])
     slot = ConsultationSlot.objects.first()
     meeting = make_meeting(people["department"], people["staff"])
+    # A registered organization: table groups have someone to seat.
+    meetings.register(meeting, people["group"], people["other"], 1)
     return {
         "people": people,
         "ids": {

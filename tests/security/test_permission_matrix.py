@@ -197,6 +197,27 @@ def _build() -> dict[str, Any]:
     )
     w["approval_meeting"] = approval.pk
     w["pending_registration"] = meetings.register(approval, partner_org, users["partner"], 1).pk
+    # The day and after: the owner's meeting under way (the partner registered), and a
+    # partner's meeting that ended, where the owner's organization took part.
+    from meetings.day import reports as meeting_reports
+    from meetings.models import Meeting
+
+    under_way = meeting(owner_org, users["owner"], "権限テストの当日の会")
+    checkin = meetings.register(under_way, partner_org, users["partner"], 2, ["権限 受付者"])
+    w["started_meeting"], w["checkin_registration"] = under_way.pk, checkin.pk
+    w["checkin_token"] = checkin.checkin_token
+    past = meeting(partner_org, users["partner"], "権限テストの開催済みの会")
+    meetings.register(past, owner_org, users["owner"], 1)
+    now = timezone.now()
+    for made, start in ((under_way, now - dt.timedelta(minutes=30)),
+                        (past, now - dt.timedelta(hours=3))):  # fmt: skip
+        Meeting.objects.filter(pk=made.pk).update(
+            starts_at=start, ends_at=start + dt.timedelta(hours=2), registration_deadline=None
+        )
+        made.refresh_from_db()
+    meeting_reports.save_minutes(past, users["partner"], "権限テストの議事録")
+    meeting_reports.save_report(past, users["partner"], "権限テストの開催報告", True)
+    w["ended_meeting"] = past.pk
 
     w["notifications"] = {
         role: Notification.objects.create(
@@ -1084,6 +1105,45 @@ def _(c: Cell) -> None:
     c.check(r, changed=Invitation.objects.filter(meeting_id=c["meeting"]).exists())
 
 
+@scenario("meeting_invite_several", "api")
+def _(c: Cell) -> None:
+    from meetings.models import Invitation
+
+    guests = [make_org(f"権限テストの招待先{i}", "citizen_group") for i in range(2)]
+    url = f"/api/v1/meetings/{c['meeting']}/invitations/"
+    r = c.api.post(url, {"organizations": [g.pk for g in guests], "suggested": True}, format="json")
+    invited = Invitation.objects.filter(meeting_id=c["meeting"], organization__in=guests)
+    c.check(r, changed=invited.count() == 2)
+
+
+@scenario("meeting_invitation_suggestions", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['meeting']}/invitation-suggestions/")
+    c.check(r, shown=r.status_code == 200 and isinstance(r.json(), list))
+
+
+@scenario("meeting_tables", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['meeting']}/table-groups/")
+    c.check(r, shown=_has(r, '"proposed":true', "テスト市 協働推進課"))
+
+
+@scenario("meeting_tables_propose", "api")
+def _(c: Cell) -> None:
+    r = c.api.post(f"/api/v1/meetings/{c['meeting']}/table-groups/propose/")
+    c.check(r, shown=_has(r, '"proposed":true', "テスト市 協働推進課"))
+
+
+@scenario("meeting_tables_save", "api")
+def _(c: Cell) -> None:
+    from meetings.models import Registration, TableGroup
+
+    rid = Registration.objects.get(meeting_id=c["meeting"], organization_id=c["partner_org"]).pk
+    body = {"tables": [{"name": "権限テストの卓", "registrations": [rid]}]}
+    r = c.api.put(f"/api/v1/meetings/{c['meeting']}/table-groups/", body, format="json")
+    c.check(r, changed=TableGroup.objects.filter(meeting_id=c["meeting"]).exists())
+
+
 @scenario("meeting_register", "api")
 def _(c: Cell) -> None:
     from meetings.models import Registration
@@ -1101,6 +1161,14 @@ def _(c: Cell) -> None:
     c.check(r, changed=_registration_status(c["own_registration"]) == "cancelled")
 
 
+@scenario("registration_ics", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/meetings/{c['partner_meeting']}/registrations/{c['own_registration']}/ics/"
+    uid = f"UID:meeting-registration-{c['own_registration']}@"
+    r = c.api.get(url)
+    c.check(r, shown=_has(r, "BEGIN:VCALENDAR", uid))
+
+
 @scenario("registration_approve", "api")
 def _(c: Cell) -> None:
     rid = c["pending_registration"]
@@ -1113,6 +1181,405 @@ def _(c: Cell) -> None:
     rid = c["pending_registration"]
     r = c.api.post(f"/api/v1/meetings/{c['approval_meeting']}/registrations/{rid}/decline/")
     c.check(r, changed=_registration_status(rid) == "declined")
+
+
+# The meeting pages (web/public/meetings.py, web/member/meetings.py).
+@scenario("meeting_list", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/meetings/")
+    c.check(r, shown=_has(r, "権限テストの交流会", "残り8席"))
+
+
+@scenario("my_meetings", "web")
+def _(c: Cell) -> None:
+    c.check(c.web.get("/my/meetings/"))
+
+
+@scenario("meeting_detail", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/meetings/{c['meeting']}/")
+    c.check(r, shown=_has(r, "権限テストの交流会", "残り8席"))
+
+
+@scenario("meeting_names", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/meetings/{c['meeting']}/")
+    c.check(r, shown=_has(r, "権限 参加者名"))
+
+
+@scenario("meeting_manage", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/{c['meeting']}/")
+    c.check(r, shown=_has(r, "権限 参加者名"))
+
+
+@scenario("meeting_draft", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/meetings/{c['draft_meeting']}/")
+    c.check(r, shown=_has(r, "権限テストの下書き会合"))
+
+
+def _meeting_form(start: dt.datetime, **extra: Any) -> dict[str, Any]:
+    start = timezone.localtime(start)
+    body = {"kind": "training", "title": "権限テストの画面の研修", "capacity": "10",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "registration_mode": "open",
+            "ends_at": (start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
+    return body | extra
+
+
+@scenario("meeting_create", "web")
+def _(c: Cell) -> None:
+    from meetings.models import Meeting
+
+    body = _meeting_form(timezone.now() + dt.timedelta(days=20), organizer=c["owner_org"])
+    r = c.web.post("/my/meetings/new/", body)
+    c.check(r, changed=Meeting.objects.filter(title="権限テストの画面の研修").exists())
+
+
+@scenario("meeting_edit", "web")
+def _(c: Cell) -> None:
+    meeting = _meeting(c["meeting"])
+    body = _meeting_form(meeting.starts_at, title=meeting.title, venue_name="Hall-W")
+    r = c.web.post(f"/my/meetings/{c['meeting']}/edit/", body)
+    c.check(r, changed=_meeting(c["meeting"]).venue_name == "Hall-W")
+
+
+@scenario("meeting_capacity", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/my/meetings/{c['meeting']}/capacity/", {"capacity": "25"})
+    c.check(r, changed=_meeting(c["meeting"]).capacity == 25)
+
+
+@scenario("meeting_publish", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/my/meetings/{c['draft_meeting']}/publish/")
+    c.check(r, changed=_meeting(c["draft_meeting"]).status == "published")
+
+
+@scenario("meeting_cancel", "web")
+def _(c: Cell) -> None:
+    body = {"reason": "会場の都合", "confirmed": "1"}
+    r = c.web.post(f"/my/meetings/{c['meeting']}/cancel/", body)
+    c.check(r, changed=_meeting(c["meeting"]).status == "cancelled")
+
+
+@scenario("meeting_invite", "web")
+def _(c: Cell) -> None:
+    from meetings.models import Invitation
+
+    r = c.web.post(f"/my/meetings/{c['meeting']}/invite/", {"organization": c["pending_org"]})
+    invited = Invitation.objects.filter(meeting_id=c["meeting"], organization_id=c["pending_org"])
+    c.check(r, changed=invited.exists())
+
+
+@scenario("meeting_register", "web")
+def _(c: Cell) -> None:
+    from meetings.models import Registration
+
+    body = {"organization": c["owner_org"], "attendees": "2", "attendee_names": ""}
+    r = c.web.post(f"/meetings/{c['open_meeting']}/register/", body)
+    made = Registration.objects.filter(meeting_id=c["open_meeting"], organization_id=c["owner_org"])
+    c.check(r, changed=made.exists())
+
+
+@scenario("registration_cancel", "web")
+def _(c: Cell) -> None:
+    url = f"/my/meetings/registrations/{c['own_registration']}/cancel/"
+    r = c.web.post(url, {"confirmed": "1"})
+    c.check(r, changed=_registration_status(c["own_registration"]) == "cancelled")
+
+
+@scenario("registration_approve", "web")
+def _(c: Cell) -> None:
+    rid = c["pending_registration"]
+    r = c.web.post(f"/my/meetings/{c['approval_meeting']}/registrations/{rid}/approve/")
+    c.check(r, changed=_registration_status(rid) == "registered")
+
+
+@scenario("registration_decline", "web")
+def _(c: Cell) -> None:
+    rid = c["pending_registration"]
+    r = c.web.post(f"/my/meetings/{c['approval_meeting']}/registrations/{rid}/decline/")
+    c.check(r, changed=_registration_status(rid) == "declined")
+
+
+# --------------------------------------------------------------------------- the day and after
+def _checked_in(pk: int) -> bool:
+    from meetings.models import Registration
+
+    return Registration.objects.get(pk=pk).checked_in_at is not None
+
+
+@scenario("meeting_attendance", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['started_meeting']}/attendance/")
+    c.check(r, shown=_has(r, "権限 受付者"))
+
+
+@scenario("meeting_check_in", "api")
+def _(c: Cell) -> None:
+    rid = c["checkin_registration"]
+    r = c.api.post(f"/api/v1/meetings/{c['started_meeting']}/registrations/{rid}/check-in/")
+    c.check(r, changed=_checked_in(rid))
+
+
+@scenario("meeting_check_in_qr", "api")
+def _(c: Cell) -> None:
+    r = c.api.post(f"/api/v1/meetings/checkin/{c['checkin_token']}/")
+    c.check(r, changed=_checked_in(c["checkin_registration"]))
+    if not c.ok:  # the code names nothing to whoever scans it
+        assert not _has(r, "テスト市 協働推進課") and not _has(r, "権限テストの当日の会")
+
+
+@scenario("meeting_qr_code", "api")
+def _(c: Cell) -> None:
+    rid = c["own_registration"]
+    r = c.api.get(f"/api/v1/meetings/{c['partner_meeting']}/registrations/{rid}/qr.svg/")
+    c.check(r, shown=r.status_code == 200 and _has(r, "<svg"))
+
+
+@scenario("meeting_held", "api")
+def _(c: Cell) -> None:
+    r = c.api.post(f"/api/v1/meetings/{c['started_meeting']}/held/")
+    c.check(r, changed=_meeting(c["started_meeting"]).status == "held")
+
+
+@scenario("meeting_minutes_read", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['ended_meeting']}/minutes/")
+    c.check(r, shown=_has(r, "権限テストの議事録"))
+
+
+@scenario("meeting_minutes_write", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/meetings/{c['started_meeting']}/minutes/"
+    r = c.api.put(url, {"minutes": "権限テストの新しい議事録"}, format="json")
+    c.check(r, changed=_meeting(c["started_meeting"]).minutes == "権限テストの新しい議事録")
+
+
+@scenario("meeting_report_publish", "api")
+def _(c: Cell) -> None:
+    url = f"/api/v1/meetings/{c['started_meeting']}/report/"
+    r = c.api.put(url, {"report": "権限テストの報告", "publish": True}, format="json")
+    c.check(r, changed=_meeting(c["started_meeting"]).report_published_at is not None)
+
+
+@scenario("meeting_report_read", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['ended_meeting']}/report/")
+    c.check(r, shown=_has(r, "権限テストの開催報告"))
+
+
+@scenario("meeting_photo_add", "api")
+def _(c: Cell) -> None:
+    import io
+    import tempfile
+
+    from PIL import Image
+
+    from meetings.models import MeetingPhoto
+
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(picture, format="JPEG")
+    image = SimpleUploadedFile("p.jpg", picture.getvalue(), content_type="image/jpeg")
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        r = c.api.post(
+            f"/api/v1/meetings/{c['started_meeting']}/photos/", {"image": image}, format="multipart"
+        )
+    c.check(r, changed=MeetingPhoto.objects.filter(meeting_id=c["started_meeting"]).exists())
+
+
+@scenario("meeting_wishes_submit", "api")
+def _(c: Cell) -> None:
+    from meetings.models import Wish
+
+    body = {"organization": c["owner_org"], "targets": [c["partner_org"]], "message": "また"}
+    r = c.api.post(f"/api/v1/meetings/{c['ended_meeting']}/wishes/", body, format="json")
+    c.check(r, changed=Wish.objects.filter(meeting_id=c["ended_meeting"]).exists())
+
+
+@scenario("meeting_wishes_read", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/meetings/{c['ended_meeting']}/wishes/")
+    c.check(r, shown=r.status_code == 200 and _has(r, '"participants"'))
+
+
+# The pages of the day and after (web/member/meeting_day.py, meeting_guests.py,
+# web/public/meeting_day.py).
+@scenario("meeting_invitation_suggestions", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/{c['meeting']}/suggestions/")
+    c.check(r, shown=_has(r, "<h1>招待する団体の提案</h1>"))
+
+
+@scenario("meeting_invite_several", "web")
+def _(c: Cell) -> None:
+    from meetings.models import Invitation
+
+    guests = [make_org(f"権限テストの招待先{i}", "citizen_group") for i in range(2)]
+    body = {"organizations": [g.pk for g in guests]}
+    r = c.web.post(f"/my/meetings/{c['meeting']}/suggestions/", body)
+    invited = Invitation.objects.filter(meeting_id=c["meeting"], organization__in=guests)
+    c.check(r, changed=invited.count() == 2)
+
+
+@scenario("meeting_tables", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/{c['meeting']}/tables/")
+    c.check(r, shown=_has(r, "エンジンの提案です", "テスト市 協働推進課"))
+
+
+@scenario("meeting_tables_save", "web")
+def _(c: Cell) -> None:
+    from meetings.models import Registration, TableGroup
+
+    rid = Registration.objects.get(meeting_id=c["meeting"], organization_id=c["partner_org"]).pk
+    body = {f"seat-{rid}": "1", "name-1": "権限テストの卓"}
+    r = c.web.post(f"/my/meetings/{c['meeting']}/tables/", body)
+    c.check(r, changed=TableGroup.objects.filter(meeting_id=c["meeting"]).exists())
+
+
+@scenario("meeting_seating_list", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/{c['meeting']}/tables/print/")
+    c.check(r, shown=_has(r, "座席表", "権限 参加者名"))
+
+
+@scenario("meeting_attendance", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/{c['started_meeting']}/checkin/")
+    c.check(r, shown=_has(r, "権限 受付者"))
+
+
+@scenario("meeting_check_in", "web")
+def _(c: Cell) -> None:
+    rid = c["checkin_registration"]
+    r = c.web.post(f"/my/meetings/{c['started_meeting']}/checkin/{rid}/", {f"r{rid}-people": ""})
+    c.check(r, changed=_checked_in(rid))
+
+
+@scenario("meeting_qr_sheet", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/{c['started_meeting']}/checkin/qr/")
+    c.check(r, shown=_has(r, "data:image/svg+xml;base64,", "テスト市 協働推進課"))
+
+
+@scenario("meeting_check_in_qr", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/meetings/checkin/{c['checkin_token']}/")
+    c.check(r, shown=_has(r, "テスト市 協働推進課", "受付する"))
+    assert not _checked_in(c["checkin_registration"])  # opening the page does nothing
+    if not c.ok:  # the code names nothing to whoever scans it
+        assert not _has(r, "テスト市 協働推進課") and not _has(r, "権限テストの当日の会")
+
+
+@scenario("meeting_check_in_qr_post", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/meetings/checkin/{c['checkin_token']}/", {"people": "2"})
+    c.check(r, changed=_checked_in(c["checkin_registration"]))
+    if not c.ok:
+        assert not _has(r, "テスト市 協働推進課") and not _has(r, "権限テストの当日の会")
+
+
+@scenario("meeting_qr_code", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/registrations/{c['own_registration']}/qr/")
+    c.check(r, shown=_has(r, "data:image/svg+xml;base64,"))
+
+
+@scenario("registration_ics", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/registrations/{c['own_registration']}.ics")
+    uid = f"UID:meeting-registration-{c['own_registration']}@"
+    c.check(r, shown=r.status_code == 200 and _has(r, uid))
+
+
+@scenario("meeting_held", "web")
+def _(c: Cell) -> None:
+    r = c.web.post(f"/my/meetings/{c['started_meeting']}/held/")
+    c.check(r, changed=_meeting(c["started_meeting"]).status == "held")
+
+
+@scenario("meeting_minutes_read", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/meetings/{c['ended_meeting']}/minutes/")
+    c.check(r, shown=_has(r, "権限テストの議事録"))
+
+
+@scenario("meeting_minutes_write", "web")
+def _(c: Cell) -> None:
+    url = f"/my/meetings/{c['started_meeting']}/minutes/"
+    r = c.web.post(url, {"minutes": "権限テストの新しい議事録"})
+    c.check(r, changed=_meeting(c["started_meeting"]).minutes == "権限テストの新しい議事録")
+
+
+@scenario("meeting_report_publish", "web")
+def _(c: Cell) -> None:
+    url = f"/my/meetings/{c['started_meeting']}/report/"
+    r = c.web.post(url, {"report": "権限テストの報告", "publish": "on"})
+    c.check(r, changed=_meeting(c["started_meeting"]).report_published_at is not None)
+
+
+@scenario("meeting_report_read", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/meetings/{c['ended_meeting']}/")
+    c.check(r, shown=_has(r, "権限テストの開催報告"))
+
+
+def _jpeg_upload() -> SimpleUploadedFile:
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(picture, format="JPEG")
+    return SimpleUploadedFile("p.jpg", picture.getvalue(), content_type="image/jpeg")
+
+
+@scenario("meeting_photo_add", "web")
+def _(c: Cell) -> None:
+    import tempfile
+
+    from meetings.models import MeetingPhoto
+
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        r = c.web.post(f"/my/meetings/{c['started_meeting']}/photos/", {"image": _jpeg_upload()})
+    c.check(r, changed=MeetingPhoto.objects.filter(meeting_id=c["started_meeting"]).exists())
+
+
+@scenario("meeting_photo_unpublished", "web")
+def _(c: Cell) -> None:
+    import tempfile
+
+    from meetings.day import reports as meeting_reports
+
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        owner = _user(c["users"]["owner"])
+        meeting = _meeting(c["started_meeting"])
+        photo = meeting_reports.add_photo(meeting, owner, _jpeg_upload(), "権限テストの写真")
+        r = c.web.get(f"/meetings/{meeting.pk}/photos/{photo.pk}/")
+    c.check(r, shown=r.status_code == 200 and r["Content-Type"] == "image/jpeg")
+
+
+@scenario("meeting_wishes_submit", "web")
+def _(c: Cell) -> None:
+    from meetings.models import Wish
+
+    body = {"organization": c["owner_org"], "targets": [c["partner_org"]], "message": "また"}
+    r = c.web.post(f"/meetings/{c['ended_meeting']}/wishes/", body)
+    c.check(r, changed=Wish.objects.filter(meeting_id=c["ended_meeting"]).exists())
+
+
+@scenario("meeting_wishes_read", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/meetings/{c['ended_meeting']}/wishes/")
+    c.check(r, shown=_has(r, "参加後アンケート: もっと話したい団体"))
+
+
+@scenario("meeting_wishes_all", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/my/meetings/{c['started_meeting']}/wishes/")
+    c.check(r, shown=_has(r, "参加後の希望（もっと話したい団体）"))
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -1365,6 +1832,40 @@ def _(c: Cell) -> None:
     c.check(c.web.post("/coord/rescore/"), changed=_rescored(c))
 
 
+def _round_started() -> bool:
+    from matching.models import MatchRound
+
+    return MatchRound.objects.exists()
+
+
+@scenario("match_round", "api")
+def _(c: Cell) -> None:
+    c.check(c.api.post("/api/v1/match-rounds/"), changed=_round_started())
+
+
+@scenario("match_round", "web")
+def _(c: Cell) -> None:
+    c.check(c.web.post("/coord/rounds/start/"), changed=_round_started())
+
+
+def _finished_round() -> int:
+    from matching.models import MatchRound
+
+    return MatchRound.objects.create(status="done", phase="finished", summary={}).pk
+
+
+@scenario("match_round_view", "api")
+def _(c: Cell) -> None:
+    r = c.api.get(f"/api/v1/match-rounds/{_finished_round()}/")
+    c.check(r, shown=r.status_code == 200 and "needs" in r.json())
+
+
+@scenario("match_round_view", "web")
+def _(c: Cell) -> None:
+    r = c.web.get(f"/coord/rounds/{_finished_round()}/")
+    c.check(r, shown=_has(r, "マッチングラウンド #"))
+
+
 # --------------------------------------------------------------------------- personal data
 @scenario("privacy_page", "web")
 def _(c: Cell) -> None:
@@ -1470,6 +1971,99 @@ def _(c: Cell) -> None:
 def _(c: Cell) -> None:
     r = c.web.get("/admin/organizations/personaldataaccess/")
     c.check(r, shown=_has(r, "権限テストの閲覧記録"))
+
+
+# --------------------------------------------------------------------------- legal documents
+def _new_privacy_version(c: Cell):
+    from legal import services
+
+    now = services.current("privacy")
+    coordinator = _user(c["users"]["coordinator"])
+    return services.publish(
+        coordinator, "privacy", title=now.title, body=now.body + "\n\n# 追記\n権限テスト。"
+    )
+
+
+def _user(pk: int):
+    from organizations.models import User
+
+    return User.objects.get(pk=pk)
+
+
+def _agreed(c: Cell, version: int) -> bool:
+    from legal.models import Consent
+
+    return (
+        c.user is not None
+        and Consent.objects.filter(user=c.user, kind="privacy", version=version).exists()
+    )
+
+
+@scenario("legal_pages", "web")
+def _(c: Cell) -> None:
+    pages = [c.web.get(url) for url in ("/terms/", "/privacy/", "/contact/")]
+    for r in pages:
+        c.check(r)
+    c.check(pages[1], shown=_has(pages[1], "利用目的"))
+
+
+@scenario("legal_documents", "api")
+def _(c: Cell) -> None:
+    r = c.api.get("/api/v1/legal/documents/")
+    c.check(r, shown=_has(r, '"kind":"privacy"'))
+
+
+@scenario("legal_consent", "api")
+def _(c: Cell) -> None:
+    doc = _new_privacy_version(c)
+    body = {"kind": "privacy", "version": doc.version}
+    r = c.api.post("/api/v1/legal/consents/", body, format="json")
+    c.check(r, changed=_agreed(c, doc.version))
+
+
+@scenario("legal_consent", "web")
+def _(c: Cell) -> None:
+    doc = _new_privacy_version(c)
+    r = c.web.post("/consent/", {"document": doc.pk, "agree": "on", "next": "/my/"})
+    c.check(r, changed=_agreed(c, doc.version))
+
+
+@scenario("legal_versions", "web")
+def _(c: Cell) -> None:
+    r = c.web.get("/coord/legal/")
+    c.check(r, shown=_has(r, "/coord/legal/privacy/edit/"))
+
+
+def _privacy_versions() -> int:
+    from legal.models import Document
+
+    return Document.objects.filter(kind="privacy").count()
+
+
+@scenario("legal_publish", "web")
+def _(c: Cell) -> None:
+    before = _privacy_versions()
+    body = {"title": "プライバシーポリシー", "body": "# 権限テスト\n新しい版。"}
+    r = c.web.post("/coord/legal/privacy/edit/", body)
+    c.check(r, changed=_privacy_versions() == before + 1)
+
+
+@scenario("admin_legal_publish", "web")
+def _(c: Cell) -> None:
+    before = _privacy_versions()
+    body = {"kind": "privacy", "title": "プライバシーポリシー", "body": "# 管理画面\n新しい版。"}
+    r = c.web.post("/admin/legal/document/add/", body)
+    c.check(r, changed=_privacy_versions() == before + 1)
+
+
+@scenario("admin_consents", "web")
+def _(c: Cell) -> None:
+    from legal import services
+
+    owner = _user(c["users"]["owner"])
+    services.agree(owner, [services.current("terms")], via="web")
+    r = c.web.get("/admin/legal/consent/")
+    c.check(r, shown=r.status_code == 200 and _has(r, "p-owner", "利用規約"))
 
 
 # --------------------------------------------------------------------------- the tests

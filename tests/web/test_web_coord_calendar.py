@@ -42,7 +42,7 @@ def test_week_calendar_shows_the_weeks_slots_bookings_and_holidays(client, peopl
 def test_bad_week_parameter_says_so_and_shows_this_week(client, people):
     client.force_login(people["coordinator"])
     response = client.get("/coord/slots/", {"week": "来週"})
-    assert response.status_code == 200
+    assert response.status_code == 400  # the page still shows this week, and says why
     html = response.content.decode()
     assert "週の指定が正しくありません" in html
     monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())

@@ -33,6 +33,7 @@ def form_data(**overrides) -> dict:
         "contact_name": "佐藤 みどり",
         "contact_email": "info@himawari.example.jp",
         "contact_phone": "045-111-2222",
+        "agree": "on",  # the terms and privacy policy (tests/legal/test_consent.py)
     }
     data.update(overrides)
     return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -175,17 +176,23 @@ class SlotCancelForm(forms.Form):
     reason = forms.CharField(label=_("取り消しの理由"), max_length=500, required=False)
 
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("団体名簿のCSVファイル"),
-        help_text=_("UTF-8 または Shift_JIS のCSV（5MBまで）。1行目は見出しです。"),
-    )
+    """The registry file; at most ``TSUNAGU_MAX_UPLOAD_MB`` MiB (the reverse proxy lets
+    that much through: docs/deployment.md)."""
+
+    file = forms.FileField(label=_("団体名簿のCSVファイル"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "UTF-8 または Shift_JIS のCSV（%(mb)dMBまで）。1行目は見出しです。"
+        ) % {"mb": settings.TSUNAGU_MAX_UPLOAD_MB}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("ファイルが大きすぎます（5MBまで）。"))
+        if upload.size > settings.TSUNAGU_MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _("ファイルが大きすぎます（%(mb)dMBまで）。")
+                % {"mb": settings.TSUNAGU_MAX_UPLOAD_MB}
+            )
         return upload

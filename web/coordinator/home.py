@@ -19,6 +19,7 @@ from matching.matches import deadlines, workflow
 from matching.models import ConsultationBooking, InterestRequest, Match
 from matching.outcomes import case_book
 from matching.outcomes.evaluations import awaiting_coordinator_evaluation
+from meetings.models import Meeting, Registration
 from notifications import services as notices
 from organizations.models import Organization
 from web.coordinator.helpers import coordinator_required
@@ -61,6 +62,15 @@ def home(request: HttpRequest) -> HttpResponse:
             "count": case_book.awaiting_approval().count(),
             "url": "coord:matches",
         },
+        # 交流の場: the organizer's pages are the members' (/my/meetings/), open to
+        # coordinators for every meeting.
+        {
+            "label": _("交流の場: 承認待ちの参加申込"),
+            "count": Registration.objects.filter(
+                status=Registration.Status.PENDING_APPROVAL, meeting__starts_at__gt=now
+            ).count(),
+            "url": "member-meetings",
+        },
         {
             "label": _("未確認の団体"),
             "count": Organization.objects.filter(is_verified=False, is_active=True).count(),
@@ -72,6 +82,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "items": items[:HOME_ITEMS],
         "more": max(0, len(items) - HOME_ITEMS),
         "queues": queues,
+        "upcoming_meetings": Meeting.objects.filter(ends_at__gt=now)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .count(),
         "today_consultations": ConsultationBooking.objects.filter(
             status=ConsultationBooking.Status.BOOKED,
             slot__starts_at__gte=now,

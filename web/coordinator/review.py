@@ -79,6 +79,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         if data.get("min_score") is not None:
             params["min_score"] = data["min_score"]
     per_theme = _per_theme(request)
+    # ?round=N: only the pairs a match round proposed (the link from its page).
+    round_id = request.GET.get("round", "")
+    if round_id.isdigit():
+        params["round_id"] = int(round_id)
     queue = review.review_queue(**params)
     # Group and order the pairs on their ids alone (one narrow query), then load the shown
     # page's rows: sorting every wide row (texts, reasons, breakdowns) cost more than the
@@ -123,6 +127,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "themes": themes,
         "pair_count": pair_count,
         "per_theme": per_theme,
+        "round_id": params.get("round_id"),
         "max_per_theme": review.MAX_PER_THEME,
         "reasons": review.active_reasons(),
         "decisions": DecisionFields.base_fields["decision"].choices,

@@ -16,8 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+from lib import dates
 from lib.dates import fiscal_year_bounds
-from lib.errors import ServiceError
+from lib.errors import Invalid, ServiceError
 from matching.consultations import calendar
 from matching.consultations import slots as slot_services
 from matching.models import ConsultationBooking, ConsultationSlot
@@ -66,13 +67,21 @@ def slots(request: HttpRequest) -> HttpResponse:
         days.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
     start, end = fiscal_year_bounds(today)
     monday = calendar.week_start(today)
-    if request.GET.get("week"):
-        try:
-            monday = calendar.week_start(dt.date.fromisoformat(request.GET["week"]))
-        except ValueError:
-            messages.error(
-                request, gettext("週の指定が正しくありません（例: 2026-11-23）。今週を表示します。")
-            )
+    status = 200
+    try:
+        week = dates.day_param(request.GET, "week")
+    except Invalid as exc:
+        # The one date reader (lib/dates.py): a day at the calendar's edge is refused
+        # like a misspelt one, with this week shown instead.
+        messages.error(
+            request,
+            gettext("週の指定が正しくありません（例: 2026-11-23）。今週を表示します。")
+            + f" {exc.message}",
+        )
+        status = 400
+    else:
+        if week is not None:
+            monday = calendar.week_start(week)
     context = {
         "form": form,
         "week": calendar.week_calendar(monday),
@@ -86,7 +95,7 @@ def slots(request: HttpRequest) -> HttpResponse:
         "fiscal_start": start.date(),
         "fiscal_end": (end - dt.timedelta(days=1)).date(),
     }
-    return render(request, "coordinator/slots.html", context, status=200)
+    return render(request, "coordinator/slots.html", context, status=status)
 
 
 @coordinator_required

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from web.coordinator import home, kpi, matches, organizations, rescore, review, slots
+from web.coordinator import (
+    home,
+    imports,
+    kpi,
+    matches,
+    organizations,
+    rescore,
+    review,
+    rounds,
+    slots,
+)
 
 app_name = "coord"
 
@@ -31,9 +41,14 @@ urlpatterns = [
     path("organizations/unverified/", organizations.unverified_organizations, name="unverified"),
     path("organizations/<int:pk>/verify/", organizations.verify_organization, name="verify"),
     path("rescore/", rescore.rescore, name="rescore"),
-    path("import/", organizations.import_upload, name="import"),
-    path("import/confirm/", organizations.import_confirm, name="import-confirm"),
-    path("import/cancel/", organizations.import_cancel, name="import-cancel"),
+    path("rounds/", rounds.rounds, name="rounds"),
+    path("rounds/start/", rounds.round_start, name="round-start"),
+    path("rounds/<int:pk>/", rounds.round_detail, name="round-detail"),
+    path("import/", imports.import_upload, name="import"),
+    path("import/confirm/", imports.import_confirm, name="import-confirm"),
+    path("import/cancel/", imports.import_cancel, name="import-cancel"),
+    path("import/<str:token>/", imports.import_page, name="import-page"),
+    path("import/<str:token>/status/", imports.import_status, name="import-status"),
     # KPI dashboard and the yearly progress sheet (進行管理シート)
     path("kpi/", kpi.dashboard, name="kpi-dashboard"),
     path("kpi/progress-sheet.csv", kpi.progress_sheet_csv, name="kpi-progress-sheet-csv"),

@@ -118,10 +118,18 @@ class NeedForm(PostForm):
     )
     beneficiaries = forms.CharField(label=_("受益者・対象"), max_length=300, required=False)
     budget_note = forms.CharField(label=_("予算について"), max_length=500, required=False)
+    partners_wanted = forms.IntegerField(
+        label=_("募集数"),
+        min_value=1,
+        max_value=20,
+        initial=1,
+        help_text=_("一緒に取り組む相手を何団体募集するか（1〜20）。"),
+    )
 
     def api_data(self) -> dict:
         data = super().api_data()
         cleaned = self.cleaned_data
+        data["partners_wanted"] = cleaned["partners_wanted"]
         if cleaned.get("kind"):
             data["kind"] = cleaned["kind"]
         data["poster_supports"] = [s.code for s in cleaned.get("poster_supports", [])]
@@ -165,6 +173,7 @@ def initial_for(post) -> dict:
             poster_support_note=post.poster_support_note,
             beneficiaries=post.beneficiaries,
             budget_note=post.budget_note,
+            partners_wanted=post.partners_wanted,
         )
     else:
         initial["capacity"] = post.capacity

@@ -15,10 +15,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from legal import services as legal
 from lib import ratelimit
 from notifications.services import notify
 from organizations.models import Area, Field, Membership, Organization, User
 from organizations.services import self_service_kinds
+from web.errors import REFUSALS, report
 
 REQUIRED = {"required": _lazy("この項目は必須です。")}
 
@@ -96,6 +98,32 @@ class SignupForm(forms.Form):
         error_messages={**REQUIRED, "invalid": _lazy("正しいメールアドレスを入力してください。")},
     )
     contact_phone = forms.CharField(label=_lazy("連絡先電話番号"), max_length=40, required=False)
+    # Consent (legal.services): the box, and the versions the page showed.
+    agree = forms.BooleanField(
+        label=_lazy("利用規約とプライバシーポリシーに同意します"),
+        error_messages={
+            "required": _lazy("利用規約とプライバシーポリシーに同意いただく必要があります。")
+        },
+    )
+    terms_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    privacy_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents = legal.signup_documents()
+        for doc in self.documents:
+            self.fields[f"{doc.kind}_version"].initial = doc.version
+
+    def forget_consent(self) -> None:
+        """Untick the box: the versions it was ticked for are no longer current."""
+        self.data = self.data.copy()
+        self.data.pop("agree", None)
+
+    def shown_versions(self) -> dict[str, int | None]:
+        return {
+            "terms": self.cleaned_data.get("terms_version"),
+            "privacy": self.cleaned_data.get("privacy_version"),
+        }
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
@@ -124,6 +152,12 @@ class SignupForm(forms.Form):
                 password_validation.validate_password(p1, user)
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
+        if data.get("agree"):
+            try:
+                legal.check_signup_consent(True, self.shown_versions())
+            except REFUSALS as exc:
+                self.add_error(None, exc)  # on "agree", the field the refusal names
+                self.forget_consent()
         return data
 
 
@@ -137,7 +171,7 @@ def _language() -> str:
 
 
 @transaction.atomic
-def _register(data: dict) -> tuple[User, Organization]:
+def _register(data: dict, shown_versions: dict[str, int | None]) -> tuple[User, Organization]:
     user = User.objects.create_user(
         username=data["username"],
         email=data["email"],
@@ -158,6 +192,8 @@ def _register(data: dict) -> tuple[User, Organization]:
     org.fields.set(data["fields"])
     org.areas.set(data["areas"])
     Membership.objects.create(user=user, organization=org, role=Membership.Role.ADMIN)
+    # The versions and the time of the consent; checked again in this transaction.
+    legal.record_signup_consent(user, data["agree"], shown_versions)
     coordinators = User.objects.filter(
         Q(is_coordinator=True) | Q(is_superuser=True), is_active=True
     )
@@ -184,13 +220,19 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, ratelimit.SIGNUP.message)
             status = 429
         elif form.is_valid():
-            user, _org = _register(form.cleaned_data)
-            ratelimit.SIGNUP.hit(ratelimit.client_ip(request))
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request, _("登録しました。コーディネーターが団体を確認するまで、お待ちください。")
-            )
-            return redirect("member-home")
+            try:
+                user, _org = _register(form.cleaned_data, form.shown_versions())
+            except REFUSALS as exc:  # a new version published while the form was open
+                report(request, exc, form)
+                form.forget_consent()
+            else:
+                ratelimit.SIGNUP.hit(ratelimit.client_ip(request))
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    _("登録しました。コーディネーターが団体を確認するまで、お待ちください。"),
+                )
+                return redirect("member-home")
     else:
         form = SignupForm()
     return render(request, "registration/signup.html", {"form": form}, status=status)

@@ -4,7 +4,17 @@ login and password reset, and the unsubscribe link of notification e-mails."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from web.public import accounts, cases, organizations, posts, signup, unsubscribe, views
+from web.public import (
+    accounts,
+    cases,
+    meeting_day,
+    meetings,
+    organizations,
+    posts,
+    signup,
+    unsubscribe,
+    views,
+)
 
 # Django's own login, logout and password pages, listed one by one so that the
 # rate-limited password reset (accounts.PasswordResetView) replaces Django's in place.
@@ -50,6 +60,17 @@ urlpatterns = [
     path("organizations/", organizations.organization_list, name="organization-list-page"),
     path("organizations/<int:pk>/", organizations.organization_detail, name="organization-page"),
     path("cases/", cases.case_book_page, name="case-book"),
+    # 交流の場 (meetings): upcoming, past with reports, one meeting and its registration.
+    path("meetings/", meetings.meeting_list, name="meeting-list-page"),
+    path("meetings/past/", meetings.past_meetings, name="meeting-past-page"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting-page"),
+    path("meetings/<int:pk>/register/", meetings.meeting_register, name="meeting-register-page"),
+    # The day and after (meeting_day): the QR code's check-in page, the post-meeting form,
+    # the minutes for those allowed, the report's photos.
+    path("meetings/checkin/<str:token>/", meeting_day.check_in_page, name="meeting-checkin-page"),
+    path("meetings/<int:pk>/wishes/", meeting_day.wishes_page, name="meeting-wishes-page"),
+    path("meetings/<int:pk>/minutes/", meeting_day.minutes_page, name="meeting-minutes-page"),
+    path("meetings/<int:pk>/photos/<int:pid>/", meeting_day.photo, name="meeting-photo-page"),
     path("accounts/", include(account_patterns)),
     path("notifications/", include(unsubscribe_patterns)),
 ]

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from proposals.models import Need, Offer
+from web.public.meetings import upcoming_meetings, with_seats
 from web.public.organizations import public_organizations
 from web.public.posts import public_posts
 
@@ -20,6 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "offer_count": offers.count(),
         "recent_needs": needs.order_by("-created_at")[:10],
         "recent_offers": offers.order_by("-created_at")[:10],
+        # 近日の交流の場: the next three published meetings.
+        "next_meetings": with_seats(upcoming_meetings().order_by("starts_at", "pk")[:3]),
     }
     return render(request, "public/home.html", context)
 

@@ -44,6 +44,16 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--url",
+            default=None,
+            metavar="URL",
+            help=(
+                "ログイン表のあとに表示するサイトのアドレス（`up` が実際に待ち受けるアドレスを"
+                "渡します）。 (The site's address printed after the logins; `up` passes the"
+                " one it serves on. Default: the demo city's http://127.0.0.1:8000/.)"
+            ),
+        )
+        parser.add_argument(
             "--quiet",
             action="store_true",
             help="何も表示しません。 (Print nothing, not even the login table.)",
@@ -74,5 +84,7 @@ class Command(BaseCommand):
                 scale_demo(options["scale"], stdout=out)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
+        if options["url"]:
+            summary.url = options["url"]
         if not quiet:
             self.stdout.write(format_summary(summary))

@@ -20,7 +20,12 @@ from django.utils import timezone
 from matching.consultations import services as svc
 from matching.models import ConsultationBooking, ConsultationSlot, Match, MatchParty
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# postgres_db: on a SQLite session, run in a child on PostgreSQL (tests/postgres_child.py).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.postgres_db,
+    pytest.mark.django_db(transaction=True),
+]
 
 BOOKERS = 12
 

@@ -236,8 +236,9 @@ def test_fairness_penalises_exposed_organizations_and_can_be_off():
     n = need()
     a = offer(id="o-a", organization_id="org-busy")
     b = offer(id="o-b", organization_id="org-quiet")
-    off = rank_offers(n, [a, b], CITY, as_of=AS_OF, exposure={"org-busy": 50})
-    assert off[0].score == pytest.approx(off[1].score)  # λ = 0 by default
+    plain = MatchingProfile(weights=Weights(fairness=0.0))
+    off = rank_offers(n, [a, b], CITY, as_of=AS_OF, profile=plain, exposure={"org-busy": 50})
+    assert off[0].score == pytest.approx(off[1].score)  # λ = 0: off
     on = MatchingProfile(weights=Weights(fairness=0.5))
     res = rank_offers(n, [a, b], CITY, as_of=AS_OF, profile=on, exposure={"org-busy": 50})
     assert [s.offer_id for s in res] == ["o-b", "o-a"]
@@ -250,7 +251,8 @@ def test_fairness_within_a_list_spreads_organizations():
     same = [offer(id=f"o-same-{i}", organization_id="org-big") for i in range(3)]
     # Slightly weaker (another ward), from another organization.
     other = offer(id="o-other", organization_id="org-small", areas=["minami"])
-    plain = rank_offers(n, [*same, other], CITY, as_of=AS_OF)
+    off = MatchingProfile(weights=Weights(fairness=0.0))
+    plain = rank_offers(n, [*same, other], CITY, as_of=AS_OF, profile=off)
     assert plain[-1].offer_id == "o-other"
     prof = MatchingProfile(weights=Weights(fairness=0.9), fairness_saturation=1)
     res = rank_offers(n, [*same, other], CITY, as_of=AS_OF, profile=prof)

@@ -245,13 +245,7 @@ def test_api_member_of_two_parties_must_choose(api, people, match, workflow):
 
 
 def test_with_the_real_workflow(people, match):
-    """When ``matching.workflow`` exists, the last evaluation fires its transition."""
-    try:
-        from matching.matches import workflow
-    except ImportError:
-        pytest.skip("matching.workflow is not written yet")
-    if not hasattr(workflow, "mark_evaluated"):
-        pytest.skip("matching.workflow.mark_evaluated is not written yet")
+    """With the real workflow (no stub), the last evaluation fires its transition."""
     evaluate_all(people, match)
     assert _state(match) == "evaluated"
 
@@ -266,6 +260,7 @@ def test_inactive_organization_member_cannot_evaluate(people, match, workflow):
 
 # --- Concurrency (PostgreSQL) -------------------------------------------------------------
 @pytest.mark.postgres
+@pytest.mark.postgres_db  # on a SQLite session: in a child on PostgreSQL (postgres_child.py)
 def test_simultaneous_last_evaluations_fire_the_transition_once(
     transactional_db, people, monkeypatch
 ):
