@@ -185,7 +185,12 @@ def demo_city(scale: int) -> dict:
     summary = json.loads(line[len("ROUND-JSON ") :])
     print(f"2. the demo city ×{scale} (loaded in {loaded:.0f} s): {summary['needs_open']} needs, "
           f"{summary['candidates']:,} candidate pairs")  # fmt: skip
-    table({k: summary[k] for k in ("round", "greedy_top1", "greedy_in_turn")})
+    table(
+        {
+            k: summary[k]
+            for k in ("round", "round_without_fairness", "greedy_top1", "greedy_in_turn")
+        }
+    )
     print(f"  ranking {summary['ranking_seconds']:.1f} s, solver {summary['solver_seconds']:.2f} s,"
           f" total {summary['total_seconds']:.1f} s")  # fmt: skip
     check(summary["round"]["pairs"] > 0, "the demo round proposed nothing")
@@ -231,8 +236,10 @@ def synthetic(args) -> dict:
     t0 = time.perf_counter()
     solution = solve(problem, "highs")
     total_solve = time.perf_counter() - t0  # the model built, solved and read back
+    plain = replace(problem, fairness=RoundFairness(0.0))
     rows = {
         "round (HiGHS)": figures(problem, solution.pairs),
+        "round, no fairness": figures(plain, solve(plain).pairs),
         "greedy top-1 (per need)": figures(problem, greedy_top1(problem)),
         "greedy in turn": figures(problem, greedy_in_turn(problem)),
     }

@@ -58,6 +58,10 @@ IMPORTANT_KINDS: frozenset[str] = frozenset(
         "meeting.declined",
         "meeting.cancelled",
         "meeting.approval_requested",
+        "meeting.invited",
+        "meeting.changed",
+        "meeting.reminder_1d",
+        "meeting.wishes_requested",
     }
     | COORDINATOR_KINDS
 )
@@ -69,6 +73,8 @@ TIME_CRITICAL_KINDS: frozenset[str] = frozenset(
         "consultation.cancelled",
         "consultation.reminder_day",
         "consultation.reminder_hour",
+        "meeting.changed",
+        "meeting.reminder_1d",
     }
 )
 
@@ -106,7 +112,7 @@ PRESETS: dict[str, Preset] = {
             _("まとめて受け取る"),
             _(
                 "1日分をまとめて毎朝1通のメールで受け取ります。"
-                "相談の日時の変更・取消と前日のお知らせは、すぐにメールで届きます。"
+                "相談・交流の場の日時の変更・取消と前日のお知らせは、すぐにメールで届きます。"
             ),
             Channel.DIGEST_DAILY,
             {kind: Channel.EMAIL for kind in TIME_CRITICAL_KINDS},

@@ -27,6 +27,7 @@ from matching import engine
 from matching.engine import assignment
 from matching.models import (
     Match,
+    MatchingProfile,
     MatchRound,
     ReviewDecision,
     RoundNeed,
@@ -58,8 +59,12 @@ def start_round(user) -> MatchRound:
     """Create a round and send it to a worker once the request's transaction commits."""
     if not is_coordinator(user):
         raise Forbidden(gettext("マッチングラウンドを始められるのはコーディネーターだけです。"))
+    profile = adapter.active_profile()
     with transaction.atomic():
-        busy = MatchRound.objects.select_for_update().filter(
+        # The profile row is the lock: two coordinators starting at once are serialised,
+        # and the second sees the first's round.
+        MatchingProfile.objects.select_for_update().filter(pk=profile.pk).first()
+        busy = MatchRound.objects.filter(
             status__in=(MatchRound.Status.PENDING, MatchRound.Status.RUNNING),
             created_at__gt=timezone.now() - STALE_AFTER,
         )
@@ -67,7 +72,6 @@ def start_round(user) -> MatchRound:
             raise Conflict(
                 gettext("別のマッチングラウンドを実行中です。終わってから始めてください。")
             )
-        profile = adapter.active_profile()
         round_ = MatchRound.objects.create(
             requested_by=user,
             candidates_per_need=CANDIDATES_PER_NEED,
@@ -251,7 +255,9 @@ def _figures(problem: assignment.Problem, pairs: Sequence[assignment.Pair]) -> d
 
 
 def summarize(problem: assignment.Problem, solution: assignment.Solution) -> dict:
-    """The round's figures beside what per-need greedy choices would have given."""
+    """The round's figures beside the same round without fairness (the most total score)
+    and what per-need greedy choices would have given."""
+    plain = replace(problem, fairness=assignment.RoundFairness(0.0))
     return {
         "solver": solution.solver,
         "solver_seconds": round(solution.seconds, 4),
@@ -259,6 +265,7 @@ def summarize(problem: assignment.Problem, solution: assignment.Solution) -> dic
         "needs": sum(1 for w in problem.wanted.values() if w > 0),
         "fairness_strength": round(problem.fairness.strength, 6),
         "round": _figures(problem, solution.pairs),
+        "round_without_fairness": _figures(plain, assignment.solve(plain).pairs),
         "greedy_top1": _figures(problem, assignment.greedy_top1(problem)),
         "greedy_in_turn": _figures(problem, assignment.greedy_in_turn(problem)),
     }

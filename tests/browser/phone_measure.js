@@ -12,11 +12,14 @@
     return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
       + classes.filter(Boolean).map(c => '.' + c).join('');
   };
+  // The layout viewport (390 px): a phone's browser may zoom out to show a wider page, so
+  // window.innerWidth could grow with the fault it should reveal.
+  const limit = document.documentElement.clientWidth;
   const width = document.documentElement.scrollWidth;
-  if (width > window.innerWidth) {
+  if (width > limit) {
     const wide = [...document.querySelectorAll('body *')].filter(el => {
       const r = el.getBoundingClientRect();
-      return r.width > 0 && r.right > window.innerWidth + 1 && !el.closest('.table-wrap, .table-scroll, table');
+      return r.width > 0 && r.right > limit + 1 && !el.closest('.table-wrap, .table-scroll, table');
     }).slice(0, 4).map(el => name(el) + ' ' + Math.round(el.getBoundingClientRect().right) + 'px');
     problems.push(`page is ${width}px wide: ` + wide.join(', '));
   }

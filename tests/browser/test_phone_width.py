@@ -181,10 +181,11 @@ def test_every_main_page_fits_a_phone(browser, live_server, _reference_data_afte
 
 def test_the_measure_sees_a_squeezed_table_and_a_page_too_wide(browser):
     """The measure itself: what it must catch, so that a quiet run means a fitting page."""
-    context = browser.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
         page.set_content(
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             "<main><table style='width:100%'><tr>"
             + "".join(f"<td>協働テーマの名前{i}</td>" for i in range(12))
             + "</tr></table><div style='width:600px'>wide</div>"

@@ -44,6 +44,7 @@ def _figures(summary: dict) -> list[dict]:
     """The round beside per-need greedy choices, one row each."""
     labels = {
         "round": gettext("このラウンド（全体で最適化）"),
+        "round_without_fairness": gettext("同じく偏りの調整なし（合計点が最大）"),
         "greedy_top1": gettext("各テーマが第1候補を取る（枠を見ない）"),
         "greedy_in_turn": gettext("テーマ順に空いている最良の候補を取る"),
     }

@@ -123,13 +123,14 @@ class NeedForm(PostForm):
         min_value=1,
         max_value=20,
         initial=1,
+        required=False,  # left empty: one partner
         help_text=_("一緒に取り組む相手を何団体募集するか（1〜20）。"),
     )
 
     def api_data(self) -> dict:
         data = super().api_data()
         cleaned = self.cleaned_data
-        data["partners_wanted"] = cleaned["partners_wanted"]
+        data["partners_wanted"] = cleaned.get("partners_wanted") or 1
         if cleaned.get("kind"):
             data["kind"] = cleaned["kind"]
         data["poster_supports"] = [s.code for s in cleaned.get("poster_supports", [])]
