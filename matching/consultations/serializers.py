@@ -5,11 +5,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from lib import dates
 from matching.models import ConsultationBooking, ConsultationSlot
 
 
 class ConsultationSlotSerializer(serializers.ModelSerializer):
     coordinator = serializers.StringRelatedField(read_only=True)
+    # A moment at the calendar's edge is a 400, not an OverflowError (lib/dates.py).
+    starts_at = dates.MomentField()
+    ends_at = dates.MomentField()
     seats_left = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,9 +39,11 @@ from organizations.imports.writing import search_texts
 log = logging.getLogger(__name__)
 Status = RegistryImport.Status
 
-# A task that has not written its progress for this long is taken for dead (the worker
-# writes every 1,000 rows, well under a second each) and its work is sent again.
-STALLED_AFTER = dt.timedelta(minutes=5)
+# A task that has not written its progress for this long is taken for dead and its work
+# is sent again: a preview writes it every 1,000 rows (well under a second each); an
+# import writes it while it makes the search texts, then not during its one transaction
+# (seconds for 20,000 new organizations, minutes for as many changed ones).
+STALLED_AFTER = {"previewing": dt.timedelta(minutes=5), "importing": dt.timedelta(minutes=30)}
 # Queued work waits this long for its message before the sweeper sends it again.
 RESEND_AFTER = dt.timedelta(minutes=2)
 
@@ -133,11 +136,17 @@ def preview(pk: int) -> str:
         _fail(pk, exc)
         raise
     _store(upload, report)
-    upload.status = Status.READY if report.rows and not report.file_errors else Status.REFUSED
-    upload.rows_done = upload.rows_total
-    upload.raw = None  # the preview is all the import needs
-    upload.save(update_fields=["report", "summary", "status", "rows_done", "raw", "updated_at"])
-    return upload.status
+    status = Status.READY if report.rows and not report.file_errors else Status.REFUSED
+    # Only if still ours: cancelled meanwhile, or made by a duplicated task, it stays so.
+    RegistryImport.objects.filter(pk=pk, status=Status.PREVIEWING).update(
+        status=status,
+        report=upload.report,
+        summary=upload.summary,
+        rows_done=F("rows_total"),
+        raw=None,  # the preview is all the import needs
+        updated_at=timezone.now(),
+    )
+    return status
 
 
 # --- 2. Import --------------------------------------------------------------------------
@@ -246,9 +255,10 @@ def _send(name: str, pk: int) -> bool:
 
 def _fail(pk: int, exc: BaseException) -> None:
     log.exception("registry import %s failed", pk)
-    RegistryImport.objects.filter(pk=pk).update(
-        status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], raw=None
-    )
+    # Never over a finished one (a duplicated task that failed while the other succeeded).
+    RegistryImport.objects.filter(
+        pk=pk, status__in=(Status.QUEUED, Status.PREVIEWING, Status.IMPORTING)
+    ).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], raw=None)
 
 
 def sweep(now: dt.datetime | None = None) -> int:
@@ -261,8 +271,12 @@ def sweep(now: dt.datetime | None = None) -> int:
         status__in=(Status.QUEUED, Status.PREVIEWING, Status.IMPORTING)
     )
     sent = 0
-    for pk, status, updated_at in waiting.values_list("pk", "status", "updated_at"):
-        limit = RESEND_AFTER if status == Status.QUEUED else STALLED_AFTER
+    for pk, status, updated_at, rows_done in waiting.values_list(
+        "pk", "status", "updated_at", "rows_done"
+    ):
+        # Nothing done yet: the message never reached a worker (queued, or an import
+        # confirmed while the broker was down).
+        limit = STALLED_AFTER.get(status, RESEND_AFTER) if rows_done else RESEND_AFTER
         if updated_at > now - limit:
             continue
         name = (

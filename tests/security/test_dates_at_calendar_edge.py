@@ -110,3 +110,33 @@ def test_parse_day_refuses_naming_the_field(value):
     with pytest.raises(Invalid) as refused:
         dates.parse_day(value, "week")
     assert list(refused.value.field_errors()) == ["week"]
+
+
+# Dates in bodies, where a day at the edge reached the database (a slot at 0001-01-01 00:30
+# local time is before 0001-01-01 in UTC: OverflowError when stored).
+@pytest.mark.parametrize("when", ["0001-01-01T00:30:00", "9999-12-31T23:00:00"])
+def test_a_slot_at_the_edge_is_refused_by_the_api(api, people, when):
+    api.force_authenticate(people["coordinator"])
+    response = api.post(
+        "/api/v1/consultation-slots/",
+        {"starts_at": when, "ends_at": when.replace("T00:30", "T01:30"), "place": "会議室",
+         "capacity": 1},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400, response.content
+    assert "starts_at" in response.json()
+
+
+@pytest.mark.parametrize("day", EDGES)
+def test_a_slot_at_the_edge_is_refused_by_the_page(client, people, day):
+    from matching.models import ConsultationSlot
+
+    client.force_login(people["coordinator"])
+    response = client.post(
+        "/coord/slots/",
+        {"date": day, "start_time": "00:30", "end_time": "01:30", "place": "会議室",
+         "capacity": 1},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "0002-01-01 から 9998-12-31 までの日付を指定してください" in response.content.decode()
+    assert not ConsultationSlot.objects.exists()

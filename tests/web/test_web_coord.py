@@ -244,14 +244,19 @@ def test_import_preview_then_confirm(coord, city, settings, tmp_path):
     assert "新規 1 件" in html and "この内容で取り込む" in html
     assert Organization.objects.count() == before
     token = coord.session["coord_import"]["token"]
-    assert (tmp_path / "imports" / f"{token}.csv").exists()
+    # The preview is kept on the server (organizations/imports/uploads.py), not the file.
+    from organizations.imports.models import RegistryImport
+
+    stored = RegistryImport.objects.get(token=token)
+    assert stored.status == RegistryImport.Status.READY and stored.report and not stored.raw
     assert coord.post("/coord/import/confirm/", {"token": "wrong"}).status_code == 302
     assert Organization.objects.count() == before
     html = coord.post("/coord/import/confirm/", {"token": token}, follow=True).content.decode()
     assert "取り込みました: 作成 1" in html
     org = Organization.objects.get(external_id="A-001")
     assert org.source == "csv:meibo" and org.is_verified
-    assert not (tmp_path / "imports" / f"{token}.csv").exists()
+    stored.refresh_from_db()
+    assert stored.status == RegistryImport.Status.IMPORTED and stored.report is None
     assert "coord_import" not in coord.session
 
 

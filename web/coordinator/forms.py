@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.dates import DayField
 from matching.models import Evaluation, RejectionReason, ReviewDecision
 from organizations.models import Area, Field, Organization
 from proposals.models import CollaborationForm, Status
@@ -66,7 +67,7 @@ class DecisionFields(forms.Form):
         empty_label=_("（見送りのときに選ぶ）"),
     )
     comment = forms.CharField(label=_("コメント"), max_length=2000, required=False)
-    deferred_until = forms.DateField(
+    deferred_until = DayField(
         label=_("保留の期限"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -142,7 +143,7 @@ class CancelMatchForm(forms.Form):
 class SlotForm(forms.Form):
     """A consultation slot: a day, a start and an end time, where, how many."""
 
-    date = forms.DateField(label=_("日付"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = DayField(label=_("日付"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
         label=_("開始時刻"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )

@@ -169,3 +169,12 @@ def test_fairness_changes_who_is_served_when_scores_are_close(people, round_city
 
     assert run(0.0) == {busy.pk}
     assert run(0.5) == {busy.pk, twin.pk}
+
+
+def test_a_round_with_nothing_to_assign_finishes_empty(people):
+    round_ = start(people)
+    assert services.run_round(round_.pk) == 0
+    round_.refresh_from_db()
+    assert round_.status == MatchRound.Status.DONE
+    assert round_.pairs_proposed == 0 and round_.needs_total == 0
+    assert services.run_round(round_.pk) == 0  # a duplicated message changes nothing
