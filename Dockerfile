@@ -61,7 +61,7 @@ RUN SECRET_KEY="${BUILD_SECRET_KEY}" \
     TSUNAGU_VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
  && rm -rf /tmp/build-var /tmp/build.sqlite3 \
- && mkdir -p /app/var/index \
+ && mkdir -p /app/var/index /app/var/media \
  && chown -R tsunagu:tsunagu /app/var
 
 USER tsunagu:tsunagu

@@ -11,7 +11,6 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
@@ -19,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from lib import dates
 from matching.consultations.api import ICalendarRenderer, ics_response
 from meetings import calendar as meeting_calendar
 from meetings import invitations as suggested_invitations
@@ -107,16 +107,8 @@ class MeetingViewSet(
             return queryset
         params = self.request.query_params
         queryset = queryset.filter(status=Meeting.Status.PUBLISHED)
-        start = timezone.localdate()
-        if params.get("from"):
-            try:
-                start = parse_date(params["from"])
-            except ValueError:
-                start = None
-            if start is None:
-                raise exceptions.ValidationError(
-                    {"from": [_("日付の形式が正しくありません（YYYY-MM-DD）。")]}
-                )
+        # 400 naming ``from`` for a date that is not one or lies at the calendar's edge.
+        start = dates.day_param(params, "from", default=timezone.localdate())
         queryset = queryset.filter(
             starts_at__gte=timezone.make_aware(dt.datetime.combine(start, dt.time()))
         )

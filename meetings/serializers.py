@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from lib.dates import MomentField
 from meetings import invitations, services
 from meetings.models import Meeting, Registration
 from organizations.models import Area, Field, Organization
@@ -51,6 +53,12 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 
 class MeetingSerializer(serializers.ModelSerializer):
+    # Moments at the calendar's edge answer 400 under the field (REST framework's own
+    # field raises OverflowError there, a 500).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: MomentField,
+    }
     organizer = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.filter(is_active=True),
         allow_null=True,

@@ -239,6 +239,18 @@ def make_need(organization, title: str = "高齢者の見守り活動の担い�
     return need
 
 
+def plain_profile():
+    """The active matching profile with exposure fairness off, for tests about something
+    else (concurrency, faults) that compare rankings made in different orders: with
+    fairness on, a need's list depends on what the other needs show (docs/matching.md)."""
+    from matching.models import MatchingProfile
+    from matching.scoring.features import active_profile
+
+    profile = active_profile()
+    MatchingProfile.objects.filter(pk=profile.pk).update(fairness=0.0)
+    return profile
+
+
 def make_offer(organization, title: str = "シニアの孤立防止のための訪問活動", **extra):
     from proposals.models import Offer
 

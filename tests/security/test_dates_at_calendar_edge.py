@@ -27,6 +27,7 @@ API_PARAMETERS = [
     ("coordinator", "/api/v1/consultations/kpi/", "to"),
     ("anonymous", "/api/v1/needs/", "active_on"),
     ("anonymous", "/api/v1/offers/", "active_on"),
+    ("anonymous", "/api/v1/meetings/", "from"),
 ]
 PAGE_PARAMETERS = [("coordinator", "/coord/slots/", "week")]
 
@@ -140,3 +141,30 @@ def test_a_slot_at_the_edge_is_refused_by_the_page(client, people, day):
     assert response.status_code == 200
     assert "0002-01-01 から 9998-12-31 までの日付を指定してください" in response.content.decode()
     assert not ConsultationSlot.objects.exists()
+
+
+@pytest.mark.parametrize("value", EDGES + MALFORMED)
+@pytest.mark.parametrize("param", ["from", "to"])
+def test_the_meetings_page_drops_a_date_at_the_edge_and_says_so(client, db, param, value):
+    response = client.get("/meetings/", {param: value})
+    assert response.status_code == 200
+    assert "日付として読めないため" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_meeting_at_the_calendar_edge_is_refused_naming_the_field(api, people, value):
+    api.force_authenticate(people["staff"])
+    response = api.post(
+        "/api/v1/meetings/",
+        {
+            "kind": "exchange",
+            "title": "暦の端の交流会",
+            "organizer": people["department"].pk,
+            "starts_at": value,
+            "ends_at": value,
+            "capacity": 10,
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content[:500]
+    assert "starts_at" in response.json()

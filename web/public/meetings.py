@@ -23,12 +23,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from lib import dates
+from lib.errors import Invalid
 from lib.pages import chosen_lists, filter_data, ignored_filters, known_choices, paginate
 from meetings import services
 from meetings.day import reports, wishes
@@ -93,8 +94,8 @@ def _date_range(params) -> tuple[dt.date | None, dt.date | None, list[str]]:
     for name, label in DATE_LABELS.items():
         raw = params.get(name, "").strip()
         try:
-            found[name] = parse_date(raw) if raw else None
-        except ValueError:
+            found[name] = dates.parse_day(raw, name) if raw else None
+        except Invalid:  # not a date, or beyond the calendar's usable range
             found[name] = None
         if raw and found[name] is None:
             notes.append(
