@@ -5,7 +5,7 @@ loads it if missing — no Redis needed):
 
     .venv/bin/python bench/pg_trgm_bench.py                 # 100,000 offers, 200 needs
     .venv/bin/python bench/pg_trgm_bench.py --scale 0.1     # quick run
-    .venv/bin/python bench/pg_trgm_bench.py --dev /work/shared/datasets/dev.json
+    .venv/bin/python bench/pg_trgm_bench.py --dev tests/data/dev.json
 
 Side by side in one run, for the same sample of needs:
   * pg_trgm, GIN index on ``title || ' ' || description``:

@@ -42,8 +42,8 @@ def _unavailable(reason: str) -> None:
 
 
 def dev_dataset() -> Path:
-    """The labelled matching dataset, copied into the repository (``tests/data/dev.json``,
-    from ``shared/datasets/``) so that a fresh clone tests with nothing beside it."""
+    """The labelled matching dataset, copied into the repository (``tests/data/dev.json``)
+    so that a fresh clone tests with nothing beside it."""
     return Path(__file__).resolve().parent / "data" / "dev.json"
 
 

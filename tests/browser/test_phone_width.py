@@ -36,7 +36,7 @@ MEASURE = (Path(__file__).parent / "phone_measure.js").read_text(encoding="utf-8
 
 def _pages() -> dict[str, tuple[object, list[tuple[str, str]]]]:
     """(user or None, [(page name, path)]) per role, on the demo city's data."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from matching.models import Match
     from meetings.models import Meeting
@@ -102,20 +102,27 @@ def _pages() -> dict[str, tuple[object, list[tuple[str, str]]]]:
         ("coord-import", "/coord/import/"),
         ("coord-kpi", "/coord/kpi/"),
     ]
-    # 交流の場, and the pages being built beside this test where they exist by now.
-    meeting = Meeting.objects.filter(status="published").order_by("pk").first()
-    public += [("meetings", "/meetings/"), ("meetings-past", "/meetings/past/")]
-    if meeting is not None:
-        public.append(("meeting", f"/meetings/{meeting.pk}/"))
+    # 交流の場: the demo city's upcoming meeting (published) and a held one, and the
+    # organizer's pages of both (a coordinator may manage any meeting).
+    meeting = Meeting.objects.get(status="published", registration_mode="open")
+    held = Meeting.objects.filter(status="held").order_by("pk").first()
+    public += [
+        ("meetings", "/meetings/"),
+        ("meetings-past", "/meetings/past/"),
+        ("meeting", f"/meetings/{meeting.pk}/"),
+        ("meeting-held", f"/meetings/{held.pk}/"),
+    ]
     npo_pages += [("my-meetings", "/my/meetings/"), ("meeting-new", "/my/meetings/new/")]
-    organized = Meeting.objects.filter(organizer=npo).order_by("pk").first()
-    if organized is not None:
-        npo_pages.append(("meeting-manage", f"/my/meetings/{organized.pk}/"))
-    for name, url_name in (("coord-rounds", "coord:rounds"), ("coord-legal", "coord-legal")):
-        try:
-            coordinator_pages.append((name, reverse(url_name)))
-        except NoReverseMatch:
-            pass
+    coordinator_pages += [
+        ("meeting-manage", f"/my/meetings/{meeting.pk}/"),
+        ("meeting-suggestions", f"/my/meetings/{meeting.pk}/suggestions/"),
+        ("meeting-tables", f"/my/meetings/{meeting.pk}/tables/"),
+        ("meeting-checkin", f"/my/meetings/{held.pk}/checkin/"),
+        ("meeting-report", f"/my/meetings/{held.pk}/report/"),
+        ("meeting-wishes", f"/my/meetings/{held.pk}/wishes/"),
+        ("coord-rounds", reverse("coord:rounds")),
+        ("coord-legal", reverse("coord-legal")),
+    ]
     return {
         "public": (None, public),
         "npo": (npo_user, npo_pages),
