@@ -105,6 +105,7 @@ class MeetingViewSet(
         )
         if self.action != "list":
             return queryset
+        queryset = queryset.with_seats_taken()  # seats_left without a query each
         params = self.request.query_params
         queryset = queryset.filter(status=Meeting.Status.PUBLISHED)
         # 400 naming ``from`` for a date that is not one or lies at the calendar's edge.

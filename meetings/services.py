@@ -115,7 +115,11 @@ def require_organizer(user: Any, meeting: Meeting) -> None:
 
 # --- Seats -----------------------------------------------------------------------------
 def seats_taken(meeting: Meeting) -> int:
-    """People in registered registrations."""
+    """People in registered registrations (counted in the list's query by
+    ``Meeting.objects.with_seats_taken()`` when it was)."""
+    counted = getattr(meeting, "registered_people", None)
+    if counted is not None:
+        return counted
     total = meeting.registrations.filter(status=Status.REGISTERED).aggregate(n=Sum("attendees"))
     return total["n"] or 0
 

@@ -573,3 +573,31 @@ def _areas(*codes: str) -> list:
     from organizations.models import Area
 
     return list(Area.objects.filter(code__in=codes))
+
+
+def test_the_lists_count_seats_in_one_query_whatever_the_number_of_meetings(
+    client, api, people, registrants
+):
+    """The public list and the API list show each meeting's seats left from the list's own
+    query (a subquery), not one query per meeting; the numbers are the services' own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url: str, fetch) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert fetch(url).status_code == 200
+        return len(captured)
+
+    first = make_meeting(people["department"], people["staff"], capacity=7)
+    org, user = registrants[0]
+    services.register(first, org, user, 3)
+    few = (queries("/meetings/", client.get), queries("/api/v1/meetings/", api.get))
+    for days in range(11, 16):
+        make_meeting(people["department"], people["staff"], days=days)
+    many = (queries("/meetings/", client.get), queries("/api/v1/meetings/", api.get))
+    assert many == few
+    listed = {
+        row["id"]: row["seats_left"] for row in api.get("/api/v1/meetings/").json()["results"]
+    }
+    assert listed[first.pk] == 4 == services.seats_left(Meeting.objects.get(pk=first.pk))
+    assert "残り4席" in _text(_html(client.get("/meetings/")))

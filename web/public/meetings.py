@@ -68,7 +68,11 @@ def _public() -> QuerySet[Meeting]:
 
 def upcoming_meetings() -> QuerySet[Meeting]:
     """Published meetings that have not ended, soonest first (the list and the start page)."""
-    return _public().filter(status=MeetingStatus.PUBLISHED, ends_at__gt=timezone.now())
+    return (
+        _public()
+        .filter(status=MeetingStatus.PUBLISHED, ends_at__gt=timezone.now())
+        .with_seats_taken()
+    )
 
 
 def registration_open(meeting: Meeting) -> bool:
